@@ -1,0 +1,179 @@
+"""The backward pass: ``backward()``, ``backward_steps()`` and ``grad()``.
+
+All three walk ``topological_order(root)`` in reverse. At each node the
+gradient d root / d node (the *upstream* gradient) is final; the node's op
+rule gives the local derivative d node / d parent for each parent, and the
+chain rule adds ``upstream * local`` to that parent's gradient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+from autograd.graph import clear_marks, topological_order
+from autograd.ops import OPS
+from autograd.value import Value, _Binary, _recording, _to_float, _Unary, describe
+
+
+def name(v: Value) -> str:
+    """A short name for a node: its label, else its op, else its value."""
+    return v.label or v.op or f"{v.data:.4g}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the backward pass: ``node``'s gradient is final and is passed on.
+
+    Attributes:
+        node: the Value whose gradient is now final.
+        upstream: that gradient, d root / d node (times ``gradient``).
+        contributions: one ``(parent, local, contribution)`` per parent, in
+            ``node.parents`` order: ``local`` is d node / d parent and
+            ``contribution == upstream * local`` is what this step adds to
+            ``parent.grad``.
+    """
+
+    node: Value
+    upstream: float
+    contributions: tuple[tuple[Value, float, float], ...]
+
+    def __str__(self) -> str:
+        line = f"{name(self.node)}: upstream {self.upstream:.4g}"
+        if self.contributions:
+            adds = ", ".join(
+                f"{name(p)} += {self.upstream:.4g} × {local:.4g}"
+                for p, local, _ in self.contributions
+            )
+            line += f" → {adds}"
+        return line
+
+
+def _locals(node: Value, differentiable: bool) -> tuple[Any, ...]:
+    """The local derivatives d node / d parent, from the node's op rule.
+
+    On the fast path the rule sees floats; with ``differentiable`` it sees the
+    Values themselves, so the derivatives it returns are recorded as a graph.
+    """
+    rule = OPS[node.op].backward
+    if differentiable:
+        return rule(node, *node.parents)
+    return rule(node.data, *[p.data for p in node.parents])
+
+
+def _context(node: Value, error: Exception) -> Exception:
+    return type(error)(f"backward through {node.op}({', '.join(describe(p) for p in node.parents)}): {error}")
+
+
+def _check(node: Value, g: float) -> None:
+    if g - g != 0.0:  # inf or nan
+        raise OverflowError(
+            f"backward: the gradient at {describe(node)} ({node.op or 'leaf'}) overflowed to {g!r}"
+        )
+
+
+def _run(root: Value, gradient: Any, into_grad: bool, differentiable: bool) -> list[Value]:
+    """The backward pass. Returns the nodes in the order walked; their ``_g`` holds
+    d root / d node unless ``into_grad`` moved it into ``.grad``.
+
+    The caller must ``clear_marks`` the returned nodes once it has read them.
+    """
+    order = topological_order(root)
+    order.reverse()
+    try:
+        root._g = gradient
+        for node in order:
+            g = node._g
+            if not differentiable:
+                _check(node, g)
+            if into_grad:
+                node.grad += g
+                node._g = None  # drop it once used: less memory at the peak
+            cls = type(node)
+            # The common shapes are unrolled: this loop is where backward spends its time.
+            try:
+                if cls is _Binary and not differentiable:
+                    a, b = node._a, node._b  # type: ignore[attr-defined]
+                    la, lb = OPS[node.op].backward(node.data, a.data, b.data)
+                    a._g += g * la
+                    b._g += g * lb
+                elif cls is _Unary and not differentiable:
+                    a = node._a  # type: ignore[attr-defined]
+                    (la,) = OPS[node.op].backward(node.data, a.data)
+                    a._g += g * la
+                elif node.parents:
+                    for parent, local in zip(node.parents, _locals(node, differentiable)):
+                        parent._g += g * local
+            except (ArithmeticError, ValueError) as e:
+                raise _context(node, e) from None
+    except BaseException:
+        clear_marks(order)
+        raise
+    return order
+
+
+def backward(root: Value, gradient: float = 1.0) -> None:
+    """Add d root / d node * ``gradient`` into ``node.grad`` for every node root depends on."""
+    gradient = _to_float(gradient, "backward(gradient=...)")
+    _run(root, gradient, into_grad=True, differentiable=False)
+
+
+def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
+    """The walk of ``backward()``, one ``Step`` per node, each node once, root first.
+
+    Running it to the end leaves exactly the gradients ``backward()`` leaves;
+    a node's step comes before the steps of its parents. Stop anywhere: the
+    gradients added so far stay, as they would in a half-run backward.
+    """
+    gradient = _to_float(gradient, "backward_steps(gradient=...)")
+    order = topological_order(root)
+    clear_marks(order)  # the steps keep their sums here, not in the nodes: a
+    order.reverse()  # paused walk must not block the next one
+    upstream: dict[Value, float] = {node: 0.0 for node in order}
+    upstream[root] = gradient
+    for node in order:
+        g = upstream.pop(node)
+        _check(node, g)
+        node.grad += g
+        contributions = []
+        if node.parents:
+            try:
+                local_derivatives = _locals(node, differentiable=False)
+            except (ArithmeticError, ValueError) as e:
+                raise _context(node, e) from None
+            for parent, local in zip(node.parents, local_derivatives):
+                contribution = g * local
+                upstream[parent] += contribution
+                contributions.append((parent, local, contribution))
+        yield Step(node, g, tuple(contributions))
+
+
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Value]:
+    """d output / d input for each of ``inputs``, leaving every ``.grad`` untouched.
+
+    With ``create_graph=True`` the results are Values recorded in a graph of
+    their own, so they can be differentiated again (second derivatives,
+    Hessian-vector products)::
+
+        >>> x = Value(3.0)
+        >>> y = x ** 3
+        >>> (dy,) = grad(y, [x], create_graph=True)
+        >>> (d2y,) = grad(dy, [x])
+        >>> dy.data, d2y.data
+        (27.0, 18.0)
+
+    An input that ``output`` does not depend on gets 0.
+    """
+    for v in inputs:
+        if not isinstance(v, Value):
+            raise TypeError(f"grad() inputs must be Values, got {type(v).__name__}")
+    if create_graph and _recording.get():
+        seed: Any = Value(1.0)
+        order = _run(output, seed, into_grad=False, differentiable=True)
+    else:
+        order = _run(output, 1.0, into_grad=False, differentiable=False)
+    try:
+        results = [v._g for v in inputs]
+    finally:
+        clear_marks(order)
+    return [r if isinstance(r, Value) else Value(0.0 if r is None else r) for r in results]
