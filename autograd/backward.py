@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from autograd.graph import clear_marks, topological_order
+from autograd.graph import clear_marks, marked_order, topological_order
 from autograd.ops import OPS
 from autograd.value import Value, _Binary, _recording, _to_float, _Unary, describe
 
@@ -78,7 +78,7 @@ def _run(root: Value, gradient: Any, into_grad: bool, differentiable: bool) -> l
 
     The caller must ``clear_marks`` the returned nodes once it has read them.
     """
-    order = topological_order(root)
+    order = marked_order(root)
     order.reverse()
     try:
         root._g = gradient
@@ -126,9 +126,10 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
     gradients added so far stay, as they would in a half-run backward.
     """
     gradient = _to_float(gradient, "backward_steps(gradient=...)")
+    # The steps keep their sums in a dict, not in the nodes' scratch slots:
+    # a paused walk must not get in the way of the next one.
     order = topological_order(root)
-    clear_marks(order)  # the steps keep their sums here, not in the nodes: a
-    order.reverse()  # paused walk must not block the next one
+    order.reverse()
     upstream: dict[Value, float] = {node: 0.0 for node in order}
     upstream[root] = gradient
     for node in order:

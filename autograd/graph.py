@@ -20,10 +20,24 @@ def topological_order(root: Value) -> list[Value]:
     its parents, so by the time a node is reached every path from the root to
     it has already added its share to the node's gradient.
 
-    Side effect, for speed: each node's scratch slot ``_g`` is left at 0.0 (the
-    zero of the gradient the backward pass sums there). A visited-set would
-    cost about 40 bytes per node and a hash per visit; the slot costs nothing.
-    Callers must set ``_g`` back to ``None`` when done (``clear_marks``).
+        >>> from autograd import Value
+        >>> x = Value(2.0, label="x")
+        >>> y = x * x
+        >>> [v.label or v.op for v in topological_order(y)]
+        ['x', '*']
+    """
+    order = marked_order(root)
+    clear_marks(order)
+    return order
+
+
+def marked_order(root: Value) -> list[Value]:
+    """``topological_order``, leaving each node's scratch slot ``_g`` at 0.0.
+
+    That 0.0 is where the backward pass then sums the node's gradient. Using a
+    slot of the node as the visited mark is for speed and memory: a visited
+    set would cost about 40 bytes per node and a hash per visit. Callers must
+    ``clear_marks`` the nodes when done, so that the next walk starts clean.
     """
     order: list[Value] = []
     stack = [root]
