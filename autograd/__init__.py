@@ -5,13 +5,14 @@
     >>> y = (x * x).tanh()
     >>> y.backward()
     >>> round(x.grad, 6)
-    0.00268
+    0.005364
 """
 
 from autograd.backward import Step, backward_steps, grad
 from autograd.check import gradcheck
 from autograd.graph import topological_order
 from autograd.ops import OPS, Op
+from autograd.render import draw_graph, render
 from autograd.value import Value, apply, linear, no_grad
 
 __all__ = [
@@ -21,9 +22,11 @@ __all__ = [
     "Value",
     "apply",
     "backward_steps",
+    "draw_graph",
     "grad",
     "gradcheck",
     "linear",
     "no_grad",
+    "render",
     "topological_order",
 ]

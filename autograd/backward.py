@@ -8,11 +8,11 @@ chain rule adds ``upstream * local`` to that parent's gradient.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from autograd.graph import clear_marks, marked_order, topological_order
-from autograd.ops import OPS
 from autograd.value import Value, _Binary, _recording, _to_float, _Unary, describe
 
 
@@ -55,28 +55,32 @@ def _locals(node: Value, differentiable: bool) -> tuple[Any, ...]:
     On the fast path the rule sees floats; with ``differentiable`` it sees the
     Values themselves, so the derivatives it returns are recorded as a graph.
     """
-    rule = OPS[node.op].backward
-    if differentiable:
-        return rule(node, *node.parents)
-    return rule(node.data, *[p.data for p in node.parents])
+    rule = node.op.backward  # type: ignore[attr-defined]
+    inputs = node.parents if differentiable else [p.data for p in node.parents]
+    local_derivatives: tuple[Any, ...] = rule(node if differentiable else node.data, *inputs)
+    return local_derivatives
 
 
 def _context(node: Value, error: Exception) -> Exception:
-    return type(error)(f"backward through {node.op}({', '.join(describe(p) for p in node.parents)}): {error}")
+    inputs = ", ".join(describe(p) for p in node.parents)
+    return type(error)(f"backward through {node.op}({inputs}): {error}")
 
 
-def _check(node: Value, g: float) -> None:
-    if g - g != 0.0:  # inf or nan
-        raise OverflowError(
-            f"backward: the gradient at {describe(node)} ({node.op or 'leaf'}) overflowed to {g!r}"
-        )
+def _overflowed(node: Value, g: float) -> OverflowError:
+    return OverflowError(
+        f"backward: the gradient at {describe(node)} ({node.op or 'leaf'}) overflowed to {g!r}"
+    )
 
 
-def _run(root: Value, gradient: Any, into_grad: bool, differentiable: bool) -> list[Value]:
-    """The backward pass. Returns the nodes in the order walked; their ``_g`` holds
-    d root / d node unless ``into_grad`` moved it into ``.grad``.
+def _run(root: Value, gradient: float, into_grad: bool) -> list[Value]:
+    """The backward pass on floats. Returns the nodes in the order walked.
 
-    The caller must ``clear_marks`` the returned nodes once it has read them.
+    With ``into_grad`` each node's gradient is added to ``.grad`` and dropped;
+    otherwise it stays in the scratch slot ``_g`` for the caller to read, and
+    the caller must ``clear_marks`` the nodes.
+
+    This loop is where backward spends its time, so the common node shapes are
+    unrolled and constants kept as floats are skipped (they need no gradient).
     """
     order = marked_order(root)
     order.reverse()
@@ -84,28 +88,62 @@ def _run(root: Value, gradient: Any, into_grad: bool, differentiable: bool) -> l
         root._g = gradient
         for node in order:
             g = node._g
-            if not differentiable:
-                _check(node, g)
+            if g - g != 0.0:  # inf or nan
+                raise _overflowed(node, g)
             if into_grad:
                 node.grad += g
-                node._g = None  # drop it once used: less memory at the peak
+                node._g = None  # dropped once used: less memory at the peak
             cls = type(node)
-            # The common shapes are unrolled: this loop is where backward spends its time.
+            if cls is Value:
+                continue
+            rule = node.op.backward  # type: ignore[attr-defined]
             try:
-                if cls is _Binary and not differentiable:
+                if cls is _Binary:
                     a, b = node._a, node._b  # type: ignore[attr-defined]
-                    la, lb = OPS[node.op].backward(node.data, a.data, b.data)
-                    a._g += g * la
-                    b._g += g * lb
-                elif cls is _Unary and not differentiable:
+                    if type(a) is float:
+                        b._g += g * rule(node.data, a, b.data)[1]
+                    elif type(b) is float:
+                        a._g += g * rule(node.data, a.data, b)[0]
+                    else:
+                        la, lb = rule(node.data, a.data, b.data)
+                        a._g += g * la
+                        b._g += g * lb
+                elif cls is _Unary:
                     a = node._a  # type: ignore[attr-defined]
-                    (la,) = OPS[node.op].backward(node.data, a.data)
-                    a._g += g * la
-                elif node.parents:
-                    for parent, local in zip(node.parents, _locals(node, differentiable)):
-                        parent._g += g * local
+                    a._g += g * rule(node.data, a.data)[0]
+                else:
+                    inputs = node._p  # type: ignore[attr-defined]
+                    data = [x if type(x) is float else x.data for x in inputs]
+                    for x, local in zip(inputs, rule(node.data, *data)):
+                        if type(x) is not float:
+                            x._g += g * local
             except (ArithmeticError, ValueError) as e:
                 raise _context(node, e) from None
+    except BaseException:
+        clear_marks(order)
+        raise
+    return order
+
+
+def _run_differentiable(root: Value) -> list[Value]:
+    """The backward pass on Values: every gradient is itself recorded in a graph.
+
+    Leaves d root / d node in each node's ``_g`` (as a Value, or 0.0); the
+    caller must ``clear_marks`` the returned nodes.
+    """
+    order = marked_order(root, constants=True)
+    order.reverse()
+    try:
+        root._g = Value(1.0)
+        for node in order:
+            g = node._g
+            if node.parents:
+                try:
+                    local_derivatives = _locals(node, differentiable=True)
+                except (ArithmeticError, ValueError) as e:
+                    raise _context(node, e) from None
+                for parent, local in zip(node.parents, local_derivatives):
+                    parent._g += g * local
     except BaseException:
         clear_marks(order)
         raise
@@ -115,7 +153,7 @@ def _run(root: Value, gradient: Any, into_grad: bool, differentiable: bool) -> l
 def backward(root: Value, gradient: float = 1.0) -> None:
     """Add d root / d node * ``gradient`` into ``node.grad`` for every node root depends on."""
     gradient = _to_float(gradient, "backward(gradient=...)")
-    _run(root, gradient, into_grad=True, differentiable=False)
+    _run(root, gradient, into_grad=True)
 
 
 def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
@@ -134,7 +172,8 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
     upstream[root] = gradient
     for node in order:
         g = upstream.pop(node)
-        _check(node, g)
+        if g - g != 0.0:
+            raise _overflowed(node, g)
         node.grad += g
         contributions = []
         if node.parents:
@@ -169,10 +208,9 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         if not isinstance(v, Value):
             raise TypeError(f"grad() inputs must be Values, got {type(v).__name__}")
     if create_graph and _recording.get():
-        seed: Any = Value(1.0)
-        order = _run(output, seed, into_grad=False, differentiable=True)
+        order = _run_differentiable(output)
     else:
-        order = _run(output, 1.0, into_grad=False, differentiable=False)
+        order = _run(output, 1.0, into_grad=False)
     try:
         results = [v._g for v in inputs]
     finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from autograd.backward import grad
 from autograd.value import Value, no_grad
@@ -51,8 +51,8 @@ def gradcheck(
             raise AssertionError(f"gradcheck: backward(0.0) added {v.grad!r} to input {i}")
 
     for i, x in enumerate(points):
-        plus = points[:i] + [x + eps] + points[i + 1 :]
-        minus = points[:i] + [x - eps] + points[i + 1 :]
+        plus = [*points[:i], x + eps, *points[i + 1 :]]
+        minus = [*points[:i], x - eps, *points[i + 1 :]]
         numerical = (evaluate(plus) - evaluate(minus)) / (2 * eps)
         if not math.isclose(analytic[i], numerical, rel_tol=0.0, abs_tol=atol + rtol * abs(numerical)):
             raise AssertionError(

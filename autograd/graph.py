@@ -8,7 +8,7 @@ explicit stack, so a chain of a million operations needs no deep Python stack
 
 from __future__ import annotations
 
-from autograd.value import Value
+from autograd.value import Value, _Binary, _Nary, _Unary
 
 _OPEN = object()  # marks a node whose parents are still being visited
 
@@ -22,22 +22,25 @@ def topological_order(root: Value) -> list[Value]:
 
         >>> from autograd import Value
         >>> x = Value(2.0, label="x")
-        >>> y = x * x
-        >>> [v.label or v.op for v in topological_order(y)]
-        ['x', '*']
+        >>> y = x * 3
+        >>> [v.label or v.op or v.data for v in topological_order(y)]
+        ['x', 3.0, '*']
     """
-    order = marked_order(root)
+    order = marked_order(root, constants=True)
     clear_marks(order)
     return order
 
 
-def marked_order(root: Value) -> list[Value]:
+def marked_order(root: Value, constants: bool = False) -> list[Value]:
     """``topological_order``, leaving each node's scratch slot ``_g`` at 0.0.
 
     That 0.0 is where the backward pass then sums the node's gradient. Using a
     slot of the node as the visited mark is for speed and memory: a visited
     set would cost about 40 bytes per node and a hash per visit. Callers must
     ``clear_marks`` the nodes when done, so that the next walk starts clean.
+
+    Constants that are still plain floats (see ``_Binary``) are left out
+    unless ``constants`` is set: then they are made leaf Values and included.
     """
     order: list[Value] = []
     stack = [root]
@@ -49,9 +52,23 @@ def marked_order(root: Value) -> list[Value]:
             if mark is None:  # first visit: come back after its parents
                 node._g = _OPEN
                 push(node)
-                for parent in node.parents:
-                    if parent._g is None:
-                        push(parent)
+                cls = type(node)
+                # Parents are pushed last to first, so that they come out in
+                # operand order: x before 3 in x * 3.
+                if constants or cls is _Nary:
+                    for parent in reversed(node.parents if constants else node._p):  # type: ignore[attr-defined]
+                        if type(parent) is not float and parent._g is None:
+                            push(parent)
+                elif cls is _Binary:  # read the slots: no parents tuple to build
+                    a, b = node._a, node._b  # type: ignore[attr-defined]
+                    if type(b) is not float and b._g is None:
+                        push(b)
+                    if type(a) is not float and a._g is None:
+                        push(a)
+                elif cls is _Unary:
+                    a = node._a  # type: ignore[attr-defined]
+                    if a._g is None:
+                        push(a)
             elif mark is _OPEN:  # all parents done
                 node._g = 0.0
                 emit(node)

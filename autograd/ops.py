@@ -22,15 +22,31 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any
 
 
-class Op(NamedTuple):
-    """An operation: the name shown in graphs (``Value.op``) and its two rules."""
+class Op(str):
+    """An operation: its name, as shown in graphs, carrying its two rules.
 
-    name: str
+    An ``Op`` *is* the string ``Value.op`` holds (``node.op == "*"``), so the
+    engine finds a node's rules as ``node.op.backward`` with no table lookup.
+    """
+
     forward: Callable[..., float]
     backward: Callable[..., tuple[Any, ...]]
+
+    def __new__(
+        cls, name: str, forward: Callable[..., float], backward: Callable[..., tuple[Any, ...]]
+    ) -> Op:
+        op = super().__new__(cls, name)
+        op.forward = forward
+        op.backward = backward
+        return op
+
+    @property
+    def name(self) -> str:
+        return str(self)
 
 
 def _log(x: Any) -> Any:
@@ -92,9 +108,10 @@ def pow_forward(a: float, b: float) -> float:
     if a == 0.0 and b < 0.0:
         raise ZeroDivisionError(f"zero to a negative power: {a!r} ** {b!r}")
     try:
-        return a**b
+        result: float = a**b
     except OverflowError:
         raise OverflowError(f"result too large for a float: {a!r} ** {b!r}") from None
+    return result
 
 
 def pow_backward(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
@@ -168,7 +185,7 @@ def relu_backward(out: Any, a: Any) -> tuple[Any]:
 def linear_forward(*args: float) -> float:
     """``sum(w[i] * x[i]) (+ b)``: args are ``w1..wn, x1..xn`` and an optional ``b``."""
     n = len(args) // 2
-    total = sum(map(operator.mul, args[:n], args[n : 2 * n]))
+    total: float = sum(map(operator.mul, args[:n], args[n : 2 * n]))
     return total + args[-1] if len(args) % 2 else total
 
 
@@ -180,7 +197,7 @@ def linear_backward(out: Any, *args: Any) -> tuple[Any, ...]:
 
 
 def _table(*ops: Op) -> dict[str, Op]:
-    return {op.name: op for op in ops}
+    return {str(op): op for op in ops}
 
 
 ADD = Op("+", add_forward, add_backward)

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import math
 import numbers
-from typing import TYPE_CHECKING, Any, Iterator, Union
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from autograd import ops
-from autograd.ops import Op
+from autograd.ops import ADD, DIV, MUL, POW, SUB, Op
 
 if TYPE_CHECKING:
     from autograd.backward import Step
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Operand: TypeAlias = "Value | int | float"
 
 _recording: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "glassgrad_recording", default=True
@@ -54,7 +53,7 @@ def no_grad() -> Iterator[None]:
 
 def _to_float(x: Any, where: str) -> float:
     """``x`` as a finite float, or a ``TypeError``/``ValueError`` that says why not."""
-    if type(x) is not float:
+    if type(x) is not float:  # ints, numpy scalars, ... and what is not a number
         if (
             isinstance(x, (str, bytes, bytearray))
             or (isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real))
@@ -70,7 +69,7 @@ def _to_float(x: Any, where: str) -> float:
             f"{where} got {x!r}; glassgrad keeps every value finite so that a bad "
             "number stops where it starts instead of spreading NaNs"
         )
-    return x
+    return cast(float, x)
 
 
 class Value:
@@ -92,11 +91,13 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "_g")
-    op: str = ""
+    op: str = ""  # an Op (a str carrying its rules) in nodes made by operations
     parents: tuple[Value, ...] = ()
 
     def __init__(self, data: Any, label: str = "") -> None:
-        self.data: float = _to_float(data, "Value()")
+        if type(data) is not float or data - data != 0.0:  # not a finite float
+            data = _to_float(data, "Value()")
+        self.data: float = data
         self.grad: float = 0.0
         self.label: str = label
         # Engine scratch space: this walk's gradient (see autograd/backward.py).
@@ -109,34 +110,34 @@ class Value:
     # --- operators: each hands off to the op table ----------------------------
 
     def __add__(self, other: Operand) -> Value:
-        return _binary(ops.ADD, self, other)
+        return _binary(ADD, self, other if isinstance(other, Value) else _number(other, ADD))
 
     def __radd__(self, other: Operand) -> Value:
-        return _binary(ops.ADD, other, self)
+        return _binary(ADD, _number(other, ADD), self)
 
     def __sub__(self, other: Operand) -> Value:
-        return _binary(ops.SUB, self, other)
+        return _binary(SUB, self, other if isinstance(other, Value) else _number(other, SUB))
 
     def __rsub__(self, other: Operand) -> Value:
-        return _binary(ops.SUB, other, self)
+        return _binary(SUB, _number(other, SUB), self)
 
     def __mul__(self, other: Operand) -> Value:
-        return _binary(ops.MUL, self, other)
+        return _binary(MUL, self, other if isinstance(other, Value) else _number(other, MUL))
 
     def __rmul__(self, other: Operand) -> Value:
-        return _binary(ops.MUL, other, self)
+        return _binary(MUL, _number(other, MUL), self)
 
     def __truediv__(self, other: Operand) -> Value:
-        return _binary(ops.DIV, self, other)
+        return _binary(DIV, self, other if isinstance(other, Value) else _number(other, DIV))
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return _binary(ops.DIV, other, self)
+        return _binary(DIV, _number(other, DIV), self)
 
     def __pow__(self, other: Operand) -> Value:
-        return _binary(ops.POW, self, other)
+        return _binary(POW, self, other if isinstance(other, Value) else _number(other, POW))
 
     def __rpow__(self, other: Operand) -> Value:
-        return _binary(ops.POW, other, self)
+        return _binary(POW, _number(other, POW), self)
 
     def __neg__(self) -> Value:
         return _unary(ops.NEG, self)
@@ -199,7 +200,8 @@ class Value:
         >>> y = a * 3
         >>> for step in y.backward_steps():
         ...     print(step)
-        *: upstream 1 → a += 1 × 3, ? += 1 × 2
+        *: upstream 1 → a += 1 × 3, 3 += 1 × 2
+        3: upstream 2
         a: upstream 3
         """
         from autograd.backward import backward_steps
@@ -208,9 +210,11 @@ class Value:
 
 
 class _Unary(Value):
+    """A node made by an op of one input (``exp``, ``tanh``, ``-x``, ...)."""
+
     __slots__ = ("op", "_a")
 
-    def __init__(self, data: float, op: str, a: Value) -> None:
+    def __init__(self, data: float, op: Op, a: Value) -> None:
         self.data = data
         self.grad = 0.0
         self.label = ""
@@ -224,9 +228,17 @@ class _Unary(Value):
 
 
 class _Binary(Value):
+    """A node made by an op of two inputs (``+ - * / **``).
+
+    A constant operand (the 2 in ``x * 2``) is kept as a plain float: that
+    saves a whole leaf object per constant, which makes a chain of
+    ``x * 1.0001 + 0.0001`` about twice as fast to build and to walk. The first
+    look at ``parents`` turns it into a leaf ``Value``, the same one from then on.
+    """
+
     __slots__ = ("op", "_a", "_b")
 
-    def __init__(self, data: float, op: str, a: Value, b: Value) -> None:
+    def __init__(self, data: float, op: Op, a: Value | float, b: Value | float) -> None:
         self.data = data
         self.grad = 0.0
         self.label = ""
@@ -237,59 +249,79 @@ class _Binary(Value):
 
     @property
     def parents(self) -> tuple[Value, ...]:  # type: ignore[override]
-        return (self._a, self._b)
+        a, b = self._a, self._b
+        if type(a) is float:
+            a = self._a = Value(a)
+        if type(b) is float:
+            b = self._b = Value(b)
+        return (a, b)  # type: ignore[return-value]
 
 
 class _Nary(Value):
-    __slots__ = ("op", "parents")
+    """A node made by an op of any number of inputs (``linear``: a whole neuron).
 
-    def __init__(self, data: float, op: str, parents: tuple[Value, ...]) -> None:
+    Like ``_Binary`` it keeps constant inputs as floats until ``parents`` is read.
+    """
+
+    __slots__ = ("op", "_p")
+
+    def __init__(self, data: float, op: Op, inputs: tuple[Value | float, ...]) -> None:
         self.data = data
         self.grad = 0.0
         self.label = ""
         self._g = None
         self.op = op
-        self.parents = parents  # type: ignore[misc]
+        self._p = inputs
+
+    @property
+    def parents(self) -> tuple[Value, ...]:  # type: ignore[override]
+        p = self._p
+        if float in map(type, p):
+            p = self._p = tuple(Value(x) if type(x) is float else x for x in p)
+        return p  # type: ignore[return-value]
 
 
 def _data(x: Operand) -> float:
     return x.data if isinstance(x, Value) else _to_float(x, "comparison with a Value")
 
 
-def _operand(x: Any, op: Op) -> Value:
-    """``x`` as a Value: a number becomes a constant leaf, anything else is a TypeError."""
-    if isinstance(x, Value):
+def _number(x: Any, op: Op) -> float:
+    """A number operand as a finite float; anything else is a TypeError naming the op."""
+    if type(x) is float and x - x == 0.0:
         return x
-    if isinstance(x, (int, float)) or isinstance(x, numbers.Real):
-        return Value(_to_float(x, f"operand of {op.name!r}"))
+    if isinstance(x, numbers.Real):
+        return _to_float(x, f"operand of {op.name!r}")
     raise TypeError(
         f"unsupported operand for {op.name!r}: {type(x).__name__} {x!r} "
         "(a Value works with Values, ints and floats)"
     )
 
 
-def describe(v: Value) -> str:
+def describe(v: Value | float) -> str:
     """How errors name a node: its label if it has one, and its value."""
-    return f"{v.label!r} = {v.data!r}" if v.label else repr(v.data)
+    if type(v) is float:
+        return repr(v)
+    return f"{v.label!r} = {v.data!r}" if v.label else repr(v.data)  # type: ignore[union-attr]
 
 
-def _failed(op: Op, error: Exception, *inputs: Value) -> Exception:
+def _failed(op: Op, error: Exception, *inputs: Value | float) -> Exception:
     names = ", ".join(describe(v) for v in inputs)
     return type(error)(f"{op.name}({names}): {error}")
 
 
-def _binary(op: Op, a: Any, b: Any) -> Value:
-    a = _operand(a, op)
-    b = _operand(b, op)
+def _binary(op: Op, a: Value | float, b: Value | float) -> Value:
     try:
-        data = op.forward(a.data, b.data)
+        data = op.forward(
+            a if type(a) is float else a.data,  # type: ignore[union-attr]
+            b if type(b) is float else b.data,  # type: ignore[union-attr]
+        )
     except (ArithmeticError, ValueError) as e:
         raise _failed(op, e, a, b) from None
     if data - data != 0.0:  # +-inf: the result overflowed
         raise _failed(op, OverflowError("result too large for a float"), a, b)
     if not _recording.get():
         return Value(data)
-    return _Binary(data, op.name, a, b)
+    return _Binary(data, op, a, b)
 
 
 def _unary(op: Op, a: Value) -> Value:
@@ -299,25 +331,25 @@ def _unary(op: Op, a: Value) -> Value:
         raise _failed(op, e, a) from None
     if not _recording.get():
         return Value(data)
-    return _Unary(data, op.name, a)
+    return _Unary(data, op, a)
 
 
 def apply(op: Op, *inputs: Operand) -> Value:
     """Apply any op of the table to ``inputs`` (Values or numbers), recording it."""
-    values = tuple(_operand(x, op) for x in inputs)
+    args = tuple(x if isinstance(x, Value) else _number(x, op) for x in inputs)
+    if len(args) == 1 and isinstance(args[0], Value):
+        return _unary(op, args[0])
+    if len(args) == 2:
+        return _binary(op, args[0], args[1])
     try:
-        data = op.forward(*(v.data for v in values))
+        data = op.forward(*[x if type(x) is float else x.data for x in args])  # type: ignore[union-attr]
     except (ArithmeticError, ValueError) as e:
-        raise _failed(op, e, *values) from None
+        raise _failed(op, e, *args) from None
     if data - data != 0.0:
-        raise _failed(op, OverflowError("result too large for a float"), *values)
+        raise _failed(op, OverflowError("result too large for a float"), *args)
     if not _recording.get():
         return Value(data)
-    if len(values) == 1:
-        return _Unary(data, op.name, values[0])
-    if len(values) == 2:
-        return _Binary(data, op.name, values[0], values[1])
-    return _Nary(data, op.name, values)
+    return _Nary(data, op, args)
 
 
 def linear(w: list[Value], x: list[Any], b: Value | None = None) -> Value:
