@@ -54,6 +54,11 @@ def _log(x: Any) -> Any:
     return math.log(x) if isinstance(x, (int, float)) else x.log()
 
 
+def _number(x: Any) -> float:
+    """The number in a float or a ``Value``, for the branches of a rule."""
+    return float(x) if isinstance(x, (int, float)) else float(x.data)
+
+
 # --- arithmetic -------------------------------------------------------------
 
 
@@ -119,8 +124,14 @@ def pow_backward(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # for a > 0. At a == 0 we use its limit, 0 (as PyTorch does). At a < 0 the
     # forward pass allowed only integer b, where a**b has no derivative in b:
     # we report 0, since such an exponent is a fixed integer (x ** 2).
-    d_base = b * a ** (b - 1.0)
-    d_exponent = out * _log(a) if a > 0.0 else 0.0
+    base, exponent = _number(a), _number(b)
+    if exponent == 0.0:
+        d_base = 0.0  # a ** 0 is the constant 1 (even at a == 0)
+    elif base == 0.0 and exponent < 1.0:
+        raise ZeroDivisionError(f"the derivative of {base!r} ** {exponent!r} is infinite")
+    else:
+        d_base = b * a ** (b - 1.0)
+    d_exponent = out * _log(a) if base > 0.0 else 0.0
     return d_base, d_exponent
 
 

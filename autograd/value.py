@@ -182,13 +182,21 @@ class Value:
 
     # --- the backward pass (autograd/backward.py) ---------------------------
 
-    def backward(self, gradient: float = 1.0) -> None:
+    def backward(self, gradient: float = 1.0, breakpoint_at: str | None = None) -> None:
         """Add d(self)/d(node) * gradient into ``node.grad`` for every node self depends on.
 
         The graph is walked in reverse topological order, without recursion,
         so a chain of a million operations works. Gradients accumulate across
         calls, as in PyTorch: zero them (``zero_grad()``) between steps.
+
+        ``breakpoint_at="h"`` opens the debugger when the walk reaches the node
+        labelled ``h`` (see ``autograd.debug``): ``p upstream``,
+        ``p contributions``, ``n`` for the next node, ``c`` to finish.
         """
+        if breakpoint_at is not None:
+            from autograd.debug import backward_with_breakpoint
+
+            return backward_with_breakpoint(self, breakpoint_at, gradient)
         from autograd.backward import backward
 
         backward(self, gradient)
