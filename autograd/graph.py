@@ -21,10 +21,10 @@ def topological_order(root: Value) -> list[Value]:
     it has already added its share to the node's gradient.
 
         >>> from autograd import Value
-        >>> x = Value(2.0, label="x")
-        >>> y = x * 3
-        >>> [v.label or v.op or v.data for v in topological_order(y)]
-        ['x', 3.0, '*']
+        >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+        >>> y = x * w
+        >>> [v.label or v.op for v in topological_order(y)]
+        ['w', 'x', '*']
     """
     order = marked_order(root, constants=True)
     clear_marks(order)
@@ -53,18 +53,19 @@ def marked_order(root: Value, constants: bool = False) -> list[Value]:
                 node._g = _OPEN
                 push(node)
                 cls = type(node)
-                # Parents are pushed last to first, so that they come out in
-                # operand order: x before 3 in x * 3.
+                # The last parent pushed is visited (and emitted) first, so the
+                # reversed order, the backward pass, takes parents in operand
+                # order: y, then x, then w for y = x * w.
                 if constants or cls is _Nary:
-                    for parent in reversed(node.parents if constants else node._p):  # type: ignore[attr-defined]
+                    for parent in node.parents if constants else node._p:  # type: ignore[attr-defined]
                         if type(parent) is not float and parent._g is None:
                             push(parent)
                 elif cls is _Binary:  # read the slots: no parents tuple to build
                     a, b = node._a, node._b  # type: ignore[attr-defined]
-                    if type(b) is not float and b._g is None:
-                        push(b)
                     if type(a) is not float and a._g is None:
                         push(a)
+                    if type(b) is not float and b._g is None:
+                        push(b)
                 elif cls is _Unary:
                     a = node._a  # type: ignore[attr-defined]
                     if a._g is None:

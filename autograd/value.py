@@ -209,8 +209,8 @@ class Value:
         >>> for step in y.backward_steps():
         ...     print(step)
         *: upstream 1 → a += 1 × 3, 3 += 1 × 2
-        3: upstream 2
         a: upstream 3
+        3: upstream 2
         """
         from autograd.backward import backward_steps
 
