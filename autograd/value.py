@@ -241,7 +241,8 @@ class _Binary(Value):
     A constant operand (the 2 in ``x * 2``) is kept as a plain float: that
     saves a whole leaf object per constant, which makes a chain of
     ``x * 1.0001 + 0.0001`` about twice as fast to build and to walk. The first
-    look at ``parents`` turns it into a leaf ``Value``, the same one from then on.
+    look at ``parents`` turns it into a leaf ``Value``, the same one from then
+    on, with the gradient it would have had (see ``_as_values``).
     """
 
     __slots__ = ("op", "_a", "_b")
@@ -257,12 +258,9 @@ class _Binary(Value):
 
     @property
     def parents(self) -> tuple[Value, ...]:  # type: ignore[override]
-        a, b = self._a, self._b
-        if type(a) is float:
-            a = self._a = Value(a)
-        if type(b) is float:
-            b = self._b = Value(b)
-        return (a, b)  # type: ignore[return-value]
+        if type(self._a) is float or type(self._b) is float:
+            self._a, self._b = _as_values(self, (self._a, self._b))
+        return (self._a, self._b)  # type: ignore[return-value]
 
 
 class _Nary(Value):
@@ -283,10 +281,29 @@ class _Nary(Value):
 
     @property
     def parents(self) -> tuple[Value, ...]:  # type: ignore[override]
-        p = self._p
-        if float in map(type, p):
-            p = self._p = tuple(Value(x) if type(x) is float else x for x in p)
-        return p  # type: ignore[return-value]
+        if float in map(type, self._p):
+            self._p = _as_values(self, self._p)
+        return self._p  # type: ignore[return-value]
+
+
+def _as_values(node: Value, inputs: tuple[Value | float, ...]) -> tuple[Value, ...]:
+    """``inputs`` with each constant float made a leaf Value.
+
+    The new leaf gets the gradient it would have had as a node all along: a
+    constant feeds only this node, so every backward pass through the node
+    added ``upstream × local`` to it, and the upstreams add up to ``node.grad``.
+    """
+    if node.grad != 0.0:
+        data = [x if type(x) is float else x.data for x in inputs]  # type: ignore[union-attr]
+        local_derivatives = node.op.backward(node.data, *data)  # type: ignore[attr-defined]
+    values = []
+    for i, x in enumerate(inputs):
+        if type(x) is float:
+            x = Value(x)
+            if node.grad != 0.0:
+                x.grad = node.grad * local_derivatives[i]
+        values.append(x)
+    return tuple(values)  # type: ignore[arg-type]
 
 
 def _data(x: Operand) -> float:
