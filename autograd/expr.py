@@ -1,0 +1,168 @@
+"""Formulas typed as text, such as ``"tanh(x*w + b)"``, built into a graph of Values.
+
+The text is parsed with Python's ``ast`` module and then walked by hand: only
+numbers, variable names, ``+ - * / **``, unary ``-`` and ``+``, and calls of
+``exp log tanh sigmoid relu`` on one argument are accepted. Nothing is ever
+passed to ``eval`` or ``exec``, so a formula can compute but never act.
+
+    >>> formula = Expression.parse("tanh(x*w + b)")
+    >>> formula.names
+    ('x', 'w', 'b')
+    >>> out, leaves = formula.build({"x": 2, "w": -3, "b": 6.88})
+    >>> round(out.data, 4), leaves["x"].label
+    (0.7064, 'x')
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from autograd.value import Value
+
+FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
+"""The functions a formula may call, each a method of ``Value``."""
+
+MAX_LENGTH = 10_000
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UNSUPPORTED = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^", ast.BitAnd: "&",
+                ast.BitOr: "|", ast.LShift: "<<", ast.RShift: ">>"}
+
+
+class ExpressionError(ValueError):
+    """The text is not a formula glassgrad can build, or its values do not fit it."""
+
+
+def _where(node: ast.AST) -> str:
+    return f"at column {getattr(node, 'col_offset', 0) + 1}"
+
+
+def _check(node: ast.expr) -> None:
+    """Raise ExpressionError unless every part of ``node`` is on the whitelist."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise ExpressionError(f"{node.value!r} {_where(node)} is not a number")
+        if node.value - node.value != 0:
+            raise ExpressionError(f"the number {_where(node)} is too large for a float")
+    elif isinstance(node, ast.Name):
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"{node.id} {_where(node)} is a function: call it, as in {node.id}(x)")
+    elif isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY:
+            symbol = _UNSUPPORTED.get(type(node.op), type(node.op).__name__)
+            hint = " (for a power write **)" if symbol == "^" else ""
+            where = f"at column {(node.left.end_col_offset or 0) + 1}"
+            raise ExpressionError(f"operator {symbol} {where} is not supported{hint}; use + - * / **")
+        _check(node.left)
+        _check(node.right)
+    elif isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise ExpressionError(f"unary operator {_where(node)} is not supported; only - and + are")
+        _check(node.operand)
+    elif isinstance(node, ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in FUNCTIONS:
+            raise ExpressionError(
+                f"unknown function {ast.unparse(node.func)} {_where(node)}; use one of {', '.join(FUNCTIONS)}"
+            )
+        if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
+            raise ExpressionError(f"{name}() {_where(node)} takes exactly one argument")
+        _check(node.args[0])
+    else:
+        raise ExpressionError(
+            f"{type(node).__name__} {_where(node)} is not allowed; a formula has numbers, names, "
+            f"+ - * / ** and calls of {', '.join(FUNCTIONS)}"
+        )
+
+
+def _names(tree: ast.expr) -> tuple[str, ...]:
+    """The variables of ``tree``, in order of first appearance, left to right."""
+    # A name in FUNCTIONS is always a call here: _check rejects it anywhere else.
+    found = [
+        (n.lineno, n.col_offset, n.id)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and n.id not in FUNCTIONS
+    ]
+    return tuple(dict.fromkeys(name for _, _, name in sorted(found)))
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked formula: its text, its syntax tree and its variable names."""
+
+    text: str
+    tree: ast.expr
+    names: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Expression:
+        """Parse and check ``text``; an ``ExpressionError`` says what is wrong and where."""
+        if not text.strip():
+            raise ExpressionError("the formula is empty")
+        if len(text) > MAX_LENGTH:
+            raise ExpressionError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}")
+        try:
+            tree = ast.parse(text.strip(), mode="eval").body
+            _check(tree)
+        except SyntaxError as e:
+            raise ExpressionError(f"not a formula: {e.msg} at column {e.offset or 1}") from None
+        except RecursionError:
+            raise ExpressionError("the formula is nested too deeply") from None
+        return cls(text, tree, _names(tree))
+
+    def build(self, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+        """Run the formula forward on ``values``; returns the result and one leaf per name.
+
+        Each name becomes one ``Value`` labelled with the name, used wherever
+        the name appears, so ``x*x`` has the parents ``(x, x)``.
+        Engine errors (``log(0)``, ``1/0``) pass through unchanged.
+        """
+        missing = [name for name in self.names if name not in values]
+        if missing:
+            example = ",".join(f"{name}=1" for name in missing)
+            raise ExpressionError(f"no value for {', '.join(missing)}: give it with --at {example}")
+        unused = [name for name in values if name not in self.names]
+        if unused:
+            raise ExpressionError(f"{', '.join(unused)} is not in the formula {self.text!r}")
+        leaves = {name: Value(values[name], label=name) for name in self.names}
+        try:
+            out = _build(self.tree, leaves)
+        except RecursionError:
+            raise ExpressionError("the formula is nested too deeply") from None
+        return (out if isinstance(out, Value) else Value(out)), leaves
+
+
+def _build(node: ast.expr, leaves: Mapping[str, Value]) -> Value | float:
+    """The value of a checked tree (numbers stay floats until they meet a Value)."""
+    if isinstance(node, ast.Constant):
+        assert isinstance(node.value, (int, float))
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    if isinstance(node, ast.UnaryOp):
+        operand = _build(node.operand, leaves)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)
+        argument = _build(node.args[0], leaves)
+        value = argument if isinstance(argument, Value) else Value(argument)
+        method = getattr(value, node.func.id)  # one of FUNCTIONS: checked by _check
+        result: Value = method()
+        return result
+    if isinstance(node, ast.BinOp):
+        left, right = _build(node.left, leaves), _build(node.right, leaves)
+        if not isinstance(left, Value) and not isinstance(right, Value):
+            left = Value(left)  # 2 ** 3 still becomes a node, so it shows in the graph
+        symbol = _BINARY[type(node.op)]
+        if symbol == "+":
+            return left + right
+        if symbol == "-":
+            return left - right
+        if symbol == "*":
+            return left * right
+        if symbol == "/":
+            return left / right
+        return left**right
+    raise AssertionError(f"unchecked node {type(node).__name__}")

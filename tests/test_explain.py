@@ -1,0 +1,143 @@
+"""``explain``: the backward pass as text, one chain-rule equation per step."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from autograd import Value, backward_steps, linear, topological_order
+from autograd.explain import explain, explanation, node_names, num
+from nn import MLP, half_squared_error
+
+
+def neuron() -> Value:
+    """tanh(x*w + b) with every leaf labelled, the way micrograd's README builds it."""
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+    n = x * w + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def step_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if re.match(r"\s*\d+\. ", line)]
+
+
+def test_one_line_per_step_in_the_order_and_with_the_numbers_of_backward_steps() -> None:
+    expected = list(backward_steps(neuron()))
+    lines = step_lines(list(explanation(neuron())))
+    assert len(lines) == len(expected) == 6
+    names = node_names(expected[0].node)
+    for k, (line, step) in enumerate(zip(lines, expected, strict=True), start=1):
+        assert line.startswith(f"{k}. ∂o/∂")
+        name = names[step.node] if step.node.label else f"({names[step.node]})"
+        assert line.split(" = ")[0] == f"{k}. ∂o/∂{name}"
+        assert line.split("  (")[0].endswith(f"= {num(step.upstream)}")
+
+
+def test_each_equation_names_the_local_rule_and_multiplies_it_out() -> None:
+    lines = step_lines(list(explanation(neuron())))
+    by_node = {line.split(" = ")[0].split("∂o/∂")[1]: line for line in lines}
+    assert by_node["o"].endswith("∂o/∂o = 1  (the start)")
+    assert by_node["n"].endswith("∂o/∂n = ∂o/∂o × (1 - o²) = 1 × 0.501 = 0.501")
+    assert by_node["x"].endswith("∂o/∂x = ∂o/∂(x*w) × w = 0.501 × (-3) = -1.503")
+    assert by_node["w"].endswith("∂o/∂w = ∂o/∂(x*w) × x = 0.501 × 2 = 1.002")
+
+
+def test_explain_leaves_the_grads_of_backward() -> None:
+    explained, plain = neuron(), neuron()
+    explain(explained, file=io.StringIO())
+    plain.backward()
+
+    for a, b in zip(topological_order(explained), topological_order(plain), strict=True):
+        assert a.grad == b.grad
+
+
+def test_prints_to_stdout_or_to_file(capsys: pytest.CaptureFixture[str]) -> None:
+    explain(neuron())
+    printed = capsys.readouterr().out
+    buffer = io.StringIO()
+    explain(neuron(), file=buffer)
+    assert printed == buffer.getvalue()
+    assert printed.startswith("Backward pass of o = 0.7064, in 6 steps.")
+
+
+def test_a_node_used_twice_sums_both_shares() -> None:
+    a = Value(3.0, label="a")
+    y = a * a + a
+    y.label = "y"
+    (line,) = [line for line in explanation(y) if "∂y/∂a =" in line]
+    assert line.endswith("∂y/∂a = ∂y/∂(a*a) × a + ∂y/∂(a*a) × a + ∂y/∂y × 1 = 1 × 3 + 1 × 3 + 1 × 1 = 7") or (
+        line.endswith("∂y/∂a = ∂y/∂y × 1 + ∂y/∂(a*a) × a + ∂y/∂(a*a) × a = 1 × 1 + 1 × 3 + 1 × 3 = 7")
+    )
+
+
+def test_many_uses_are_summarised() -> None:
+    x = Value(1.0, label="x")
+    total = sum((x * float(k) for k in range(1, 8)), Value(0.0))
+    (line,) = [line for line in explanation(total) if "/∂x =" in line]
+    assert "Σ over its 7 uses" in line
+    assert line.endswith("… = 28")
+
+
+def test_names_of_unlabelled_nodes() -> None:
+    x = Value(2.0, label="x")
+    long = ((x * 3 + 1).tanh() * (x - 2).exp()).relu()
+    names = node_names(long)
+    inner = long.parents[0]
+    assert names[inner.parents[0]] == "tanh(x*3 + 1)"
+    assert names[inner.parents[1]] == "exp(x - 2)"
+    assert names[long] == "relu#1"  # the whole expression would be too long to read
+    assert names[x] == "x"
+    assert sorted(n for v, n in names.items() if not v.parents and not v.label) == ["1", "2", "3"]
+
+
+def test_constants_are_marked() -> None:
+    x = Value(2.0, label="x")
+    y = x * 3
+    y.label = "y"
+    (line,) = [line for line in explanation(y) if "∂y/∂3 =" in line]
+    assert line.endswith("= 1 × 2 = 2  (a constant)")
+
+
+def test_the_seeds_worked_example_with_its_error_terms() -> None:
+    """The seed: δᵒ = (y - ŷ)·f'(Wa) = 0.1218, δʰ = W·δᵒ·f'(h) = 0.1 × 0.1218 × 0.25 = 0.003046."""
+    net = MLP(2, [1, 1], activation="sigmoid", output_activation="sigmoid", bias=False)
+    hidden, output = net.layers[0].neurons[0], net.layers[1].neurons[0]
+    hidden.w[0].data, hidden.w[1].data, output.w[0].data = 0.4, -0.2, 0.1
+    loss = half_squared_error(net([0.1, 0.3]), 1.0)
+    lines = list(explanation(loss))
+
+    deltas = [line.strip() for line in lines if line.strip().startswith("δ(")]
+    assert deltas == [
+        "δ(L2.N0) = -∂L/∂L2.N0.a × f'(L2.N0.h) = 0.4876 × 0.2498 = 0.1218",
+        "δ(L1.N0) = Σ W·δ × f'(L1.N0.h) = 0.1 × 0.1218 × 0.25 = 0.003046",
+    ]
+    # explain ran the backward pass, so nn's own error terms agree with the text
+    assert num(output.delta) == "0.1218" and num(hidden.delta) == "0.003046"
+    assert lines[0].startswith("Backward pass of L = ")
+
+
+def test_error_terms_of_a_hidden_layer_feeding_several_neurons() -> None:
+    net = MLP(3, [2, 2, 1], activation="tanh", seed=1)
+    loss = half_squared_error(net([0.5, -1.0, 2.0]), 1.0)
+    lines = [line.strip() for line in explanation(loss)]
+    for layer, above in zip(net.layers, net.layers[1:]):
+        for unit in layer.neurons:
+            (line,) = [x for x in lines if x.startswith(f"δ({unit.label}) = Σ W·δ")]
+            assert line.endswith(f"= {num(unit.delta)}")
+            numbers = line.split(" = ")[2]
+            # (W1 × δ1 + W2 × δ2 + ...) × f'(h): one term per neuron of the layer above
+            assert numbers.count(" × ") == len(above.neurons) + 1
+
+
+def test_error_term_without_an_activation_node() -> None:
+    w, x = [Value(0.5, label="w1")], [Value(2.0, label="x1")]
+    h = linear(w, x)
+    h.label = "h"
+    loss = (h - 3.0) ** 2
+    (line,) = [x.strip() for x in explanation(loss) if "δ(" in x]
+    assert line == "δ(h) = -∂L/∂h = 4"

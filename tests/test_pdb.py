@@ -1,0 +1,166 @@
+"""Stepping through backward in pdb, driven non-interactively: commands on stdin.
+
+Each test runs a small script in a fresh Python with pdb's commands piped in,
+and checks that pdb stopped where it should and printed the step's numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autograd import Value, backward_steps
+from autograd.debug import backward_with_breakpoint
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The graph every script builds: o = tanh(x*w + b), micrograd's neuron.
+GRAPH = """\
+from autograd import Value
+x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+n = x * w + b
+n.label = "n"
+o = n.tanh()
+o.label = "o"
+"""
+
+
+def graph() -> Value:
+    """The scripts' graph (GRAPH), built here too for the expected numbers."""
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+    n = x * w + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def run(script: str, commands: list[str], tmp_path: Path, *python_args: str) -> str:
+    """Run ``script`` under pdb-friendly settings with ``commands`` on stdin; return stdout."""
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(script), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONBREAKPOINT"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, *python_args, str(path)],
+        input="\n".join(commands) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+Named = tuple[str, float, tuple[tuple[str, float, float], ...]]
+
+
+def expected_steps() -> list[Named]:
+    """Each step of the graph's backward pass, with nodes by name: label, else op."""
+    return [
+        (
+            s.node.label or s.node.op,
+            s.upstream,
+            tuple((p.label or p.op, lo, c) for p, lo, c in s.contributions),
+        )
+        for s in backward_steps(graph())
+    ]
+
+
+def test_backward_with_breakpoint_stops_at_the_chosen_node(tmp_path: Path) -> None:
+    steps = expected_steps()
+    at = [s[0] for s in steps].index("n")
+    out = run(
+        GRAPH
+        + """
+from autograd.debug import backward_with_breakpoint
+backward_with_breakpoint(o, "n")
+print("done: x.grad =", repr(x.grad))
+""",
+        ["p node.label", "p upstream", "p [(p.label or p.op, local, c) for p, local, c in contributions]",
+         "n", "p node.label or node.op", "p upstream", "c"],
+        tmp_path,
+    )
+    _, upstream, contributions = steps[at]
+    following = steps[at + 1]
+    assert "(Pdb) 'n'" in out
+    assert f"(Pdb) {upstream!r}" in out
+    assert f"(Pdb) {list(contributions)!r}" in out
+    # `n` moves on by exactly one node
+    assert f"(Pdb) {following[0]!r}\n(Pdb) {following[1]!r}" in out
+    # `c` finishes the backward pass, with the grads of backward()
+    o = graph()
+    o.backward()
+    x = o.parents[0].parents[0].parents[0]
+    assert x.label == "x"
+    assert f"done: x.grad = {x.grad!r}" in out
+    assert out.count("(Pdb)") == 7  # one stop, seven commands: `c` did not stop again
+
+
+def test_break_in_a_derivative_rule_by_name(tmp_path: Path) -> None:
+    out = run(
+        GRAPH + "o.backward()\nprint('done')\n",
+        ["import autograd.ops", "break autograd.ops.mul_backward", "c", "p (a, b)", "p out", "c"],
+        tmp_path,
+        "-m",
+        "pdb",
+    )
+    assert "Breakpoint 1 at" in out and "ops.py" in out
+    assert "-> return b, a" in out  # stopped inside the rule
+    assert "(Pdb) (2.0, -3.0)" in out  # x and w, as floats on the fast path
+    assert "(Pdb) -6.0" in out
+    assert "done" in out
+
+
+def test_the_documented_backward_steps_loop(tmp_path: Path) -> None:
+    steps = expected_steps()
+    at = [s[0] for s in steps].index("x")
+    out = run(
+        GRAPH
+        + """
+for step in o.backward_steps():
+    node, upstream, contributions = step.node, step.upstream, step.contributions
+    if node.label == "x":
+        breakpoint()
+print("done")
+""",
+        ["p node.label", "p upstream", "p contributions", "c"],
+        tmp_path,
+    )
+    assert "(Pdb) 'x'" in out
+    assert f"(Pdb) {steps[at][1]!r}" in out
+    assert "(Pdb) ()" in out  # a leaf passes nothing on
+    assert "done" in out
+
+
+def test_an_unknown_label_says_which_labels_exist() -> None:
+    o = graph()
+    with pytest.raises(ValueError, match=r"breakpoint_at='h'.*'b', 'n', 'o', 'w', 'x'"):
+        backward_with_breakpoint(o, "h")
+    assert all(v.grad == 0.0 for v in (o, *o.parents))  # nothing ran
+
+
+def test_without_a_debugger_it_is_backward(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONBREAKPOINT", "0")  # breakpoint() does nothing
+    stepped, plain = graph(), graph()
+    backward_with_breakpoint(stepped, "n")
+    plain.backward()
+    assert stepped.parents[0].grad == plain.parents[0].grad != 0.0
+
+
+def test_value_backward_breakpoint_at(tmp_path: Path) -> None:
+    """``loss.backward(breakpoint_at="n")``: the same stop, from Value.backward itself."""
+    upstream = expected_steps()[[s[0] for s in expected_steps()].index("n")][1]
+    script = GRAPH + 'o.backward(breakpoint_at="n")\nprint("done")\n'
+    out = run(script, ["p node.label", "p upstream", "c"], tmp_path)
+    assert "(Pdb) 'n'" in out
+    assert f"(Pdb) {upstream!r}" in out
+    assert "done" in out
