@@ -10,9 +10,11 @@
 
 from autograd.backward import Step, backward_steps, grad
 from autograd.check import gradcheck
+from autograd.drawing import draw_graph, render
+from autograd.explanation import explain
 from autograd.graph import topological_order
 from autograd.ops import OPS, Op
-from autograd.render import draw_graph, render
+from autograd.stepper import render_steps
 from autograd.value import Value, apply, linear, no_grad
 
 __all__ = [
@@ -23,10 +25,12 @@ __all__ = [
     "apply",
     "backward_steps",
     "draw_graph",
+    "explain",
     "grad",
     "gradcheck",
     "linear",
     "no_grad",
     "render",
+    "render_steps",
     "topological_order",
 ]

@@ -17,8 +17,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from autograd.drawing import BACKENDS, FORMATS, RenderError, render
 from autograd.expr import Expression, ExpressionError
-from autograd.render import BACKENDS, FORMATS, RenderError, render
 from autograd.value import Value
 
 USAGE_ERROR = 2
@@ -149,7 +149,7 @@ def _steps(args: argparse.Namespace) -> None:
     if args.output:
         _write_steps(out, args.output)
     else:
-        from autograd.explain import explain
+        from autograd.explanation import explain
 
         explain(out)
 

@@ -14,7 +14,7 @@ highlights the node whose gradient is now final and shows:
   or not reached yet.
 
 The page's numbers come from ``backward_steps()``; the graph is drawn by
-``autograd.render.to_svg``, whose node ids (``v{i}`` for the i-th node of
+``autograd.drawing.to_svg``, whose node ids (``v{i}`` for the i-th node of
 ``topological_order(root)``) the page uses to find each node's box.
 """
 
@@ -28,9 +28,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from autograd.explain import explained_steps, factor, local_formula, node_names, num, root_symbol
+from autograd.drawing import to_svg
+from autograd.explanation import explained_steps, factor, local_formula, node_names, num, root_symbol
 from autograd.graph import topological_order
-from autograd.render import to_svg
 from autograd.value import Value
 
 

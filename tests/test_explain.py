@@ -8,7 +8,7 @@ import re
 import pytest
 
 from autograd import Value, backward_steps, linear, topological_order
-from autograd.explain import explain, explanation, node_names, num
+from autograd.explanation import explain, explanation, node_names, num
 from nn import MLP, half_squared_error
 
 

@@ -184,8 +184,7 @@ def _value_label(title: str, node: Value, grads: bool) -> str:
     if title:
         rows.append(f"<tr><td><b>{html.escape(title)}</b></td></tr>")
     rows.append(f"<tr><td>data {_number(node.data)}</td></tr>")
-    constant = not node.parents and not node.label and node.grad == 0.0  # the 2 of x ** 2
-    if grads and not constant:
+    if grads:
         rows.append(f'<tr><td><font color="{_GRAD_COLOR}">grad {_number(node.grad)}</font></td></tr>')
     return "".join(rows)
 
