@@ -181,6 +181,16 @@ def sigmoid_backward(out: Any, a: Any) -> tuple[Any]:
     return (out * (1.0 - out),)
 
 
+def softplus_forward(a: float) -> float:
+    # log(1 + e**a), written so that the exponent is never positive: no overflow,
+    # and log1p keeps the tiny values of large negative a.
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+
+def softplus_backward(out: Any, a: Any) -> tuple[Any]:
+    return (a.sigmoid() if not isinstance(a, (int, float)) else sigmoid_forward(a),)
+
+
 def relu_forward(a: float) -> float:
     return a if a > 0.0 else 0.0
 
@@ -221,8 +231,11 @@ EXP = Op("exp", exp_forward, exp_backward)
 LOG = Op("log", log_forward, log_backward)
 TANH = Op("tanh", tanh_forward, tanh_backward)
 SIGMOID = Op("sigmoid", sigmoid_forward, sigmoid_backward)
+SOFTPLUS = Op("softplus", softplus_forward, softplus_backward)
 RELU = Op("relu", relu_forward, relu_backward)
 LINEAR = Op("linear", linear_forward, linear_backward)
 
-OPS: dict[str, Op] = _table(ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, TANH, SIGMOID, RELU, LINEAR)
+OPS: dict[str, Op] = _table(
+    ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, TANH, SIGMOID, SOFTPLUS, RELU, LINEAR
+)
 """Every op by its name, the string stored in ``Value.op``."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import numbers
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from autograd import ops
@@ -160,6 +160,10 @@ class Value:
     def sigmoid(self) -> Value:
         """1 / (1 + e ** -self), in (0, 1); its derivative is s·(1 - s) <= 0.25."""
         return _unary(ops.SIGMOID, self)
+
+    def softplus(self) -> Value:
+        """log(1 + e ** self), a smooth relu; its derivative is sigmoid(self)."""
+        return _unary(ops.SOFTPLUS, self)
 
     def relu(self) -> Value:
         """max(0, self); its derivative is 1 above 0 and 0 at or below 0."""
@@ -377,14 +381,29 @@ def apply(op: Op, *inputs: Operand) -> Value:
     return _Nary(data, op, args)
 
 
-def linear(w: list[Value], x: list[Any], b: Value | None = None) -> Value:
+def linear(w: Sequence[Value], x: Sequence[Operand], b: Value | None = None) -> Value:
     """``sum(w[i] * x[i]) + b`` as one node whose parents are ``*w, *x, b``.
 
     A neuron's pre-activation, fused: the local gradient of ``w[i]`` is
     ``x[i]``, of ``x[i]`` is ``w[i]`` and of ``b`` is 1, so backward through a
     neuron is one step instead of 2n.
+
+        >>> w = [Value(0.4), Value(-0.2)]
+        >>> round(linear(w, [0.1, 0.3]).data, 6)
+        -0.02
     """
     if len(w) != len(x):
         raise ValueError(f"linear: {len(w)} weights but {len(x)} inputs")
     inputs = (*w, *x) if b is None else (*w, *x, b)
-    return apply(ops.LINEAR, *inputs)
+    # The fast path of a training step: Values and floats only, checked once
+    # on the result. Anything else (ints, a NaN input, a bad type) takes the
+    # general path, which converts it or names the problem.
+    try:
+        data = ops.linear_forward(*[v if type(v) is float else v.data for v in inputs])  # type: ignore[union-attr]
+    except AttributeError:
+        return apply(ops.LINEAR, *inputs)
+    if data - data != 0.0:
+        return apply(ops.LINEAR, *inputs)
+    if not _recording.get():
+        return Value(data)
+    return _Nary(data, ops.LINEAR, inputs)

@@ -1,0 +1,147 @@
+"""Optimizers: turn each parameter's ``.grad`` into a step, ``SGD`` and ``Adam``.
+
+An optimizer holds a list of parameters. ``step()`` changes their ``.data``
+directly, which records nothing in any graph; ``zero_grad()`` clears their
+grads for the next backward pass. A training step reads::
+
+    optimizer.zero_grad()
+    loss = ...          # forward
+    loss.backward()
+    optimizer.step()
+
+Before changing anything, ``step()`` checks that every new value is finite;
+if one is not (a learning rate far too large), it raises ``OverflowError``
+naming the parameter and leaves all of them as they were.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from autograd import Value
+from autograd.value import describe
+
+
+class Optimizer:
+    """What SGD and Adam share: the parameter list, ``zero_grad`` and a safe update."""
+
+    def __init__(self, parameters: Iterable[Value], lr: float) -> None:
+        self.parameters = list(parameters)
+        for p in self.parameters:
+            if not isinstance(p, Value):
+                raise TypeError(f"an optimizer takes Values, got {type(p).__name__}: {p!r}")
+        _check_rate("lr", lr)
+        self.lr = lr
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0."""
+        for p in self.parameters:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        """Move every parameter one step against its gradient."""
+        raise NotImplementedError
+
+    def _apply(self, new_data: list[float]) -> None:
+        for p, x in zip(self.parameters, new_data, strict=True):
+            if x - x != 0.0:  # inf or nan
+                raise OverflowError(
+                    f"{type(self).__name__}.step would set {describe(p)} to {x!r} "
+                    f"(grad {p.grad!r}, lr {self.lr!r}); nothing was changed"
+                )
+        for p, x in zip(self.parameters, new_data, strict=True):
+            p.data = x
+
+
+def _check_rate(name: str, x: float, upper: float = math.inf) -> None:
+    if not isinstance(x, (int, float)) or isinstance(x, bool):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
+    if not 0.0 <= x < upper:
+        raise ValueError(f"{name} must be in [0, {upper}), got {x!r}")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: ``w ← w − lr·w.grad``, so the step is Δw = lr·δ·x.
+
+    With ``momentum`` μ > 0 each parameter keeps a velocity, as in PyTorch:
+    ``v ← μ·v + grad`` (v starts as the first grad), then ``w ← w − lr·v``.
+
+    >>> w = Value(1.0)
+    >>> w.grad = 0.5
+    >>> SGD([w], lr=0.1).step()
+    >>> w.data
+    0.95
+
+    ``lr`` may be changed between steps (``opt.lr = ...``) for a schedule.
+    """
+
+    def __init__(self, parameters: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
+        super().__init__(parameters, lr)
+        _check_rate("momentum", momentum, upper=1.0)
+        self.momentum = momentum
+        self._velocity: list[float] | None = None
+
+    def step(self) -> None:
+        lr, mu = self.lr, self.momentum
+        if mu == 0.0:
+            self._apply([p.data - lr * p.grad for p in self.parameters])
+            return
+        if self._velocity is None:
+            velocity = [p.grad for p in self.parameters]
+        else:
+            velocity = [mu * v + p.grad for v, p in zip(self._velocity, self.parameters, strict=True)]
+        self._apply([p.data - lr * v for p, v in zip(self.parameters, velocity, strict=True)])
+        self._velocity = velocity
+
+
+class Adam(Optimizer):
+    """Adam: a step per parameter scaled by running averages of its gradient and its square.
+
+    With g the gradient and t the step number (from 1)::
+
+        m ← β₁·m + (1 − β₁)·g          the average gradient
+        v ← β₂·v + (1 − β₂)·g²         the average squared gradient
+        m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)   bias correction: m and v start at 0
+        w ← w − lr · m̂ / (√v̂ + eps)
+
+    Without the correction the first steps would be far too small, since m
+    and v start at 0. The very first step moves each parameter by about lr.
+
+    >>> w = Value(1.0)
+    >>> w.grad = 0.5
+    >>> Adam([w], lr=0.1).step()
+    >>> round(w.data, 6)
+    0.9
+    """
+
+    def __init__(
+        self,
+        parameters: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(parameters, lr)
+        _check_rate("betas[0]", betas[0], upper=1.0)
+        _check_rate("betas[1]", betas[1], upper=1.0)
+        _check_rate("eps", eps)
+        self.betas = betas
+        self.eps = eps
+        self.t = 0
+        self._m = [0.0] * len(self.parameters)
+        self._v = [0.0] * len(self.parameters)
+
+    def step(self) -> None:
+        b1, b2 = self.betas
+        t = self.t + 1
+        m = [b1 * m + (1.0 - b1) * p.grad for m, p in zip(self._m, self.parameters, strict=True)]
+        v = [b2 * v + (1.0 - b2) * p.grad * p.grad for v, p in zip(self._v, self.parameters, strict=True)]
+        c1, c2 = 1.0 - b1**t, 1.0 - b2**t
+        self._apply(
+            [
+                p.data - self.lr * (mi / c1) / (math.sqrt(vi / c2) + self.eps)
+                for p, mi, vi in zip(self.parameters, m, v, strict=True)
+            ]
+        )
+        self.t, self._m, self._v = t, m, v

@@ -1,0 +1,102 @@
+"""The demos, run end to end as a user runs them (``python demos/NAME.py``), at small sizes."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMOS = ROOT / "demos"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run_demo(name: str, *args: str) -> str:
+    """Run ``python demos/NAME.py ARGS`` and return what it printed; fail on a non-zero exit."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, str(DEMOS / f"{name}.py"), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def load_demo(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"demo_{name}", DEMOS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def assert_png(path: Path) -> None:
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    assert len(data) > 10_000, f"{path} is suspiciously small ({len(data)} bytes)"
+
+
+def test_seed_example_prints_the_seeds_numbers_and_writes_the_graph(tmp_path: Path) -> None:
+    out = run_demo("seed_example", "--out", str(tmp_path))
+    for number in ("0.121832235", "0.00304550132", "0.0301534884", "0.000152275066", "0.000456825199"):
+        assert number in out
+    assert "L1 (sigmoid)" in out and "L2 (sigmoid)" in out  # the error-term table
+    svg = (tmp_path / "seed_graph.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith(("<?xml", "<svg"))
+    assert "L1.N0" in svg
+
+
+def test_moons_runs_small_and_writes_its_plot(tmp_path: Path) -> None:
+    out = run_demo("moons", "--steps", "3", "--points", "30", "--grid", "12", "--out", str(tmp_path))
+    assert "after 3 steps" in out
+    assert "training accuracy" in out
+    assert_png(tmp_path / "moons.png")
+
+
+def test_moons_full_recipe_reaches_95_percent() -> None:
+    moons = load_demo("moons")
+    points, labels = moons.make_moons(100, noise=0.1, seed=1)
+    model = moons.MLP(2, [16, 16, 1], seed=1)
+    _, acc = moons.train(model, points, labels, steps=100, progress=False)
+    assert acc >= 0.95
+
+
+def test_make_moons_is_seeded_and_shaped() -> None:
+    moons = load_demo("moons")
+    points, labels = moons.make_moons(100, noise=0.1, seed=1)
+    assert len(points) == 100 and sorted(set(labels)) == [-1, 1]
+    assert labels.count(1) == 50
+    assert moons.make_moons(100, noise=0.1, seed=1) == (points, labels)
+    assert moons.make_moons(100, noise=0.1, seed=2)[0] != points
+    # Without noise the points lie exactly on the two half circles.
+    clean, clean_labels = moons.make_moons(10, noise=0.0)
+    for (x, y), label in zip(clean, clean_labels, strict=True):
+        cx, cy = (0.0, 0.0) if label == -1 else (1.0, 0.5)
+        assert abs((x - cx) ** 2 + (y - cy) ** 2 - 1.0) < 1e-12
+
+
+def test_vanishing_gradient_runs_small_and_writes_its_plot(tmp_path: Path) -> None:
+    out = run_demo(
+        "vanishing_gradient", "--depth", "4", "--width", "4", "--samples", "2", "--out", str(tmp_path)
+    )
+    assert "0.25" in out
+    assert "holds" in out  # sigmoid′ ≤ 0.25, as the seed says
+    assert_png(tmp_path / "vanishing_gradient.png")
+
+
+def test_vanishing_gradient_sigmoid_shrinks_fastest() -> None:
+    demo = load_demo("vanishing_gradient")
+    sigmoid, sigmoid_derivatives = demo.measure("sigmoid", depth=6, width=8, samples=3, seed=0)
+    tanh, _ = demo.measure("tanh", depth=6, width=8, samples=3, seed=0)
+    assert all(0.0 < d <= 0.25 for d in sigmoid_derivatives[:-1])  # the output neuron is linear
+    assert sigmoid[-1] == 1.0 and tanh[-1] == 1.0  # backward starts at the output
+    assert sigmoid[0] < tanh[0] / 10

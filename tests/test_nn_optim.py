@@ -1,0 +1,144 @@
+"""SGD (with momentum) and Adam: steps by hand and against ``torch.optim``."""
+
+from __future__ import annotations
+
+import math
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from autograd import Value
+from nn import MLP, SGD, Adam, Optimizer
+
+START = [0.5, -1.5, 2.0]
+A = [1.0, -2.0, 0.5]
+B = [0.3, 0.7, -1.1]
+
+
+def loss_of(w: list[Any]) -> Any:
+    """A small non-quadratic loss, written once for Values and torch tensors alike."""
+    total = 0.0
+    for wi, a, b in zip(w, A, B, strict=True):
+        total = total + (wi * a - b) ** 2
+    return total + (w[0] * w[1] - w[2]) ** 2 * 0.25
+
+
+def run_ours(make: Any, steps: int) -> list[float]:
+    w = [Value(x) for x in START]
+    opt: Optimizer = make(w)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_of(w).backward()
+        opt.step()
+    return [p.data for p in w]
+
+
+def run_torch(torch: ModuleType, make: Any, steps: int) -> list[float]:
+    w = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    opt = make([w])
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_of(list(w.unbind())).backward()
+        opt.step()
+    return [float(x) for x in w.detach().tolist()]
+
+
+def test_sgd_step_by_hand() -> None:
+    w = [Value(1.0), Value(-2.0)]
+    w[0].grad, w[1].grad = 0.5, -3.0
+    SGD(w, lr=0.1).step()
+    assert [p.data for p in w] == [1.0 - 0.1 * 0.5, -2.0 + 0.1 * 3.0]
+
+
+def test_sgd_momentum_by_hand() -> None:
+    w = Value(1.0)
+    opt = SGD([w], lr=0.1, momentum=0.9)
+    w.grad = 2.0
+    opt.step()  # v = 2
+    assert w.data == pytest.approx(1.0 - 0.1 * 2.0, abs=1e-15)
+    w.grad = 1.0
+    opt.step()  # v = 0.9·2 + 1 = 2.8
+    assert w.data == pytest.approx(0.8 - 0.1 * 2.8, abs=1e-15)
+
+
+def test_adam_two_steps_by_hand() -> None:
+    w = Value(1.0)
+    opt = Adam([w], lr=0.01, betas=(0.9, 0.999), eps=1e-8)
+    expected = 1.0
+    m = v = 0.0
+    for t, g in enumerate([0.5, -0.2], start=1):
+        w.grad = g
+        opt.step()
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        expected -= 0.01 * (m / (1 - 0.9**t)) / (math.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        assert w.data == pytest.approx(expected, abs=1e-15)
+    assert opt.t == 2
+
+
+def test_adam_first_step_is_about_lr_thanks_to_bias_correction() -> None:
+    for g in (1e-3, 1.0, 1e3):
+        w = Value(0.0)
+        w.grad = g
+        Adam([w], lr=0.01).step()
+        assert w.data == pytest.approx(-0.01, rel=1e-4)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_matches_torch(torch: ModuleType, momentum: float) -> None:
+    ours = run_ours(lambda w: SGD(w, lr=0.05, momentum=momentum), steps=8)
+    theirs = run_torch(torch, lambda w: torch.optim.SGD(w, lr=0.05, momentum=momentum), steps=8)
+    assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("betas", [(0.9, 0.999), (0.5, 0.9)])
+def test_adam_matches_torch(torch: ModuleType, betas: tuple[float, float]) -> None:
+    ours = run_ours(lambda w: Adam(w, lr=0.1, betas=betas, eps=1e-8), steps=8)
+    theirs = run_torch(torch, lambda w: torch.optim.Adam(w, lr=0.1, betas=betas, eps=1e-8), steps=8)
+    assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-14)
+
+
+def test_step_records_no_graph_and_keeps_values_leaves() -> None:
+    net = MLP(2, [2, 1], seed=0)
+    net([1.0, 2.0]).backward()  # type: ignore[union-attr]
+    for opt in (SGD(net.parameters(), lr=0.1, momentum=0.5), Adam(net.parameters())):
+        opt.step()
+        assert all(p.op == "" and p.parents == () for p in net.parameters())
+
+
+def test_zero_grad() -> None:
+    w = [Value(1.0), Value(2.0)]
+    w[0].grad = w[1].grad = 3.0
+    Adam(w).zero_grad()
+    assert [p.grad for p in w] == [0.0, 0.0]
+
+
+def test_a_step_that_would_overflow_changes_nothing() -> None:
+    w = [Value(1.0, "w0"), Value(1e308, "w1")]
+    w[0].grad, w[1].grad = 1.0, -1e308
+    with pytest.raises(OverflowError, match="w1"):
+        SGD(w, lr=10.0).step()
+    assert [p.data for p in w] == [1.0, 1e308]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda w: SGD(w, lr=-0.1),
+        lambda w: SGD(w, lr=0.1, momentum=1.0),
+        lambda w: Adam(w, betas=(0.9, 1.5)),
+        lambda w: Adam(w, eps=-1.0),
+        lambda w: SGD(w, lr=math.inf),
+    ],
+)
+def test_bad_hyperparameters_are_rejected(make: Any) -> None:
+    with pytest.raises(ValueError):
+        make([Value(1.0)])
+
+
+def test_non_values_are_rejected() -> None:
+    with pytest.raises(TypeError, match="float"):
+        SGD([1.0], lr=0.1)  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="lr must be a number"):
+        SGD([Value(1.0)], lr="0.1")  # type: ignore[arg-type]

@@ -1,0 +1,192 @@
+"""Saving and loading parameters: the round trip, every bad file, and crashes mid-write."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nn import MLP, load, save
+
+
+def model(seed: int = 0) -> MLP:
+    return MLP(2, [3, 1], activation="tanh", seed=seed)
+
+
+def snapshot(net: MLP) -> list[float]:
+    return [p.data for p in net.parameters()]
+
+
+def test_round_trip_is_exact(tmp_path: Path) -> None:
+    a, b = model(0), model(1)
+    a.parameters()[0].data = 0.1 + 0.2  # not representable in few digits
+    path = a.save(tmp_path / "m.json")
+    assert path == tmp_path / "m.json"
+    assert snapshot(b) != snapshot(a)
+    b.load(path)
+    assert snapshot(b) == snapshot(a)
+    assert b([0.3, -0.7]).data == a([0.3, -0.7]).data  # type: ignore[union-attr]
+
+
+def test_file_is_readable_json_with_labels(tmp_path: Path) -> None:
+    save(model(), tmp_path / "m.json")
+    document = json.loads((tmp_path / "m.json").read_text())
+    assert document["format"] == "glassgrad.parameters"
+    assert document["version"] == 1
+    assert document["parameters"][0][0] == "L1.N0.w0"
+    assert len(document["parameters"]) == len(model().parameters())
+
+
+def test_save_overwrites_and_leaves_no_temporary_files(tmp_path: Path) -> None:
+    save(model(0), tmp_path / "m.json")
+    save(model(1), tmp_path / "m.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    net = model(2)
+    load(net, tmp_path / "m.json")
+    assert snapshot(net) == snapshot(model(1))
+
+
+def document_with(**changes: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "format": "glassgrad.parameters",
+        "version": 1,
+        "parameters": [[p.label, p.data] for p in model(5).parameters()],
+    }
+    document.update(changes)
+    return document
+
+
+def entries_with(index: int, entry: Any) -> list[Any]:
+    entries: list[Any] = document_with()["parameters"]
+    entries[index] = entry
+    return entries
+
+
+def bias_set_to(value: Any) -> str:
+    """A good file, except that parameter 2 (the bias L1.N0.b) holds ``value``."""
+    return json.dumps(document_with(parameters=entries_with(2, ["L1.N0.b", value])))
+
+
+BAD_FILES = {
+    "corrupt JSON": ('{"format": "glassgrad.parameters", "parameters": [', "not valid JSON"),
+    "empty file": ("", "not valid JSON"),
+    "not an object": ("[1, 2, 3]", "not a glassgrad parameter file"),
+    "another format": (json.dumps(document_with(format="other")), "not a glassgrad parameter file"),
+    "another version": (json.dumps(document_with(version=2)), "version 2"),
+    "parameters not a list": (json.dumps(document_with(parameters={"a": 1})), "must be a list"),
+    "too few": (
+        json.dumps(document_with(parameters=document_with()["parameters"][:-1])),
+        "has 12 parameters but the model has 13",
+    ),
+    "too many": (
+        json.dumps(document_with(parameters=[*document_with()["parameters"], ["x", 1.0]])),
+        "has 14 parameters but the model has 13",
+    ),
+    "another shape, same count": (
+        json.dumps(document_with(parameters=[[f"p{i}", 0.5] for i in range(13)])),
+        "'p0' in the file but 'L1.N0.w0' in the model",
+    ),
+    "entry not a pair": (json.dumps(document_with(parameters=entries_with(3, 0.5))), "parameter 3 must be a"),
+    "string value": (bias_set_to("0.5"), "must be a number"),
+    "null value": (bias_set_to(None), "must be a number"),
+    "bool value": (bias_set_to(True), "must be a number"),
+    "NaN": (bias_set_to(float("nan")), "not a finite"),
+    "Infinity": (bias_set_to(float("inf")), "not a finite"),
+    "overflowing number": (
+        bias_set_to(7.25).replace("7.25", "1e999"),
+        "not a finite",
+    ),
+    "huge int": (
+        bias_set_to(10**400),
+        "not a finite",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_a_file_that_does_not_fit_raises_and_changes_nothing(tmp_path: Path, name: str) -> None:
+    text, message = BAD_FILES[name]
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    net = model(0)
+    before = snapshot(net)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load(net, path)
+    assert snapshot(net) == before
+
+
+def test_the_last_entry_is_checked_before_anything_changes(tmp_path: Path) -> None:
+    # Only the very last value is bad: a loader that assigned as it went would have changed 12.
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document_with(parameters=entries_with(-1, ["L2.N0.b", "oops"]))))
+    net = model(0)
+    before = snapshot(net)
+    with pytest.raises(ValueError, match=re.escape("'L2.N0.b' must be a number")):
+        load(net, path)
+    assert snapshot(net) == before
+
+
+def test_binary_garbage_is_a_value_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    net = model(0)
+    before = snapshot(net)
+    with pytest.raises(ValueError, match="not a glassgrad parameter file"):
+        load(net, path)
+    assert snapshot(net) == before
+
+
+def test_missing_file_names_the_path(tmp_path: Path) -> None:
+    net = model(0)
+    before = snapshot(net)
+    with pytest.raises(FileNotFoundError, match=re.escape("nowhere.json")):
+        load(net, tmp_path / "nowhere.json")
+    assert snapshot(net) == before
+
+
+@pytest.mark.parametrize("failing", ["json.dump", "os.replace", "os.fsync"])
+def test_a_crash_mid_write_leaves_the_old_file_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    path = tmp_path / "m.json"
+    save(model(0), path)
+    old = path.read_bytes()
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        if failing == "json.dump":  # write part of the file first, as a real crash would
+            args[1].write('{"format": "glassgrad.param')
+        raise OSError("simulated crash")
+
+    module, name = failing.split(".")
+    monkeypatch.setattr({"json": json, "os": os}[module], name, crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        save(model(1), path)
+    monkeypatch.undo()
+
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]  # the temporary file is cleaned up
+    net = model(2)
+    load(net, path)
+    assert snapshot(net) == snapshot(model(0))
+
+
+def test_fsync_happens_before_the_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        calls.append("fsync")
+        real_fsync(fd)
+
+    def replace(a: Any, b: Any) -> None:
+        calls.append("replace")
+        real_replace(a, b)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    save(model(), tmp_path / "m.json")
+    assert calls[:2] == ["fsync", "replace"]
