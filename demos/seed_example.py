@@ -1,6 +1,6 @@
 """The seed's worked example of backpropagation, built with ``nn`` and checked line by line.
 
-    python demos/seed_example.py              # prints the comparison, writes out/seed_graph.svg
+    python demos/seed_example.py              # prints the comparison, writes pictures to out/
     python demos/seed_example.py --out /tmp/seed
 
 Two inputs (0.1, 0.3), one sigmoid hidden unit with weights (0.4, −0.2), one
@@ -18,7 +18,7 @@ import math
 import sys
 from pathlib import Path
 
-from autograd import Value
+from autograd import Value, render, render_steps
 from nn import MLP, SGD, error_table, half_squared_error
 
 X = (0.1, 0.3)
@@ -50,7 +50,7 @@ def row(name: str, formula: str, seed: str, exact: float, ours: float, source: s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the graph (default out/)")
+    parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the pictures (default out/)")
     args = parser.parse_args(argv)
 
     net = seed_network()
@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     loss.label = "E"
     loss.backward()
     table = error_table(net, lr=ETA)  # before the step, so it shows the weights the step started from
+    pictures = write_pictures(loss, args.out)  # before the step too: the graph as backward left it
     before = [p.data for p in net.parameters()]
     SGD(net.parameters(), lr=ETA).step()
     step_w1, step_w2, step_big_w = (p.data - b for p, b in zip(net.parameters(), before, strict=True))
@@ -145,21 +146,20 @@ def main(argv: list[str] | None = None) -> int:
     print("Every error term and weight step at once, from nn.error_table(net, lr=0.5):")
     print(table)
 
-    write_graph(loss, args.out)
+    graph_svg, graph_png, stepper = pictures
+    print(f"\nThe graph, with every node's data and grad: {graph_svg} and {graph_png}")
+    print(f"Step through the backward pass in a browser (← →): {stepper}")
     return 0
 
 
-def write_graph(loss: Value, out: Path) -> Path | None:
-    """HOOK (rendering, issue 4): write the graph of the loss, with its grads, as an SVG."""
-    try:
-        from autograd import render
-    except ImportError:
-        print("\n(this glassgrad cannot draw graphs yet: autograd.drawing is missing)")
-        return None
+def write_pictures(loss: Value, out: Path) -> tuple[Path, Path, Path]:
+    """The graph of the loss after backward, as SVG and PNG, and the HTML stepper of its backward pass."""
     out.mkdir(parents=True, exist_ok=True)
-    path = render(loss, out / "seed_graph.svg")
-    print(f"\nThe graph, with every node's data and grad, is in {path}")
-    return path
+    return (
+        render(loss, out / "seed_graph.svg"),
+        render(loss, out / "seed_graph.png"),
+        render_steps(loss, out / "seed_backward.html"),
+    )
 
 
 if __name__ == "__main__":

@@ -53,6 +53,10 @@ def test_seed_example_prints_the_seeds_numbers_and_writes_the_graph(tmp_path: Pa
     svg = (tmp_path / "seed_graph.svg").read_text(encoding="utf-8")
     assert svg.lstrip().startswith(("<?xml", "<svg"))
     assert "L1.N0" in svg
+    assert "data 0.1000" in svg  # W as the forward pass used it, not as the SGD step left it
+    assert_png(tmp_path / "seed_graph.png")
+    page = (tmp_path / "seed_backward.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "http" not in page.split("<svg", 1)[0]  # self-contained
 
 
 def test_moons_runs_small_and_writes_its_plot(tmp_path: Path) -> None:
