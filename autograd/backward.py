@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.graph import clear_marks, marked_order, topological_order
-from autograd.value import Value, _Binary, _recording, _to_float, _Unary, describe
+from autograd.value import Value, _Binary, _recording, _to_float, _Unary, describe, inputs_of
 
 
 def name(v: Value) -> str:
@@ -62,7 +62,7 @@ def _locals(node: Value, differentiable: bool) -> tuple[Any, ...]:
 
 
 def _context(node: Value, error: Exception) -> Exception:
-    inputs = ", ".join(describe(p) for p in node.parents)
+    inputs = ", ".join(describe(p) for p in inputs_of(node))
     return type(error)(f"backward through {node.op}({inputs}): {error}")
 
 

@@ -247,6 +247,10 @@ class _Binary(Value):
     ``x * 1.0001 + 0.0001`` about twice as fast to build and to walk. The first
     look at ``parents`` turns it into a leaf ``Value``, the same one from then
     on, with the gradient it would have had (see ``_as_values``).
+
+    That gradient is worked out when the constant is made, from the data of
+    the node's other inputs at that moment: change a weight's data (an
+    optimizer step) before you first look, and it follows the new data.
     """
 
     __slots__ = ("op", "_a", "_b")
@@ -297,17 +301,31 @@ def _as_values(node: Value, inputs: tuple[Value | float, ...]) -> tuple[Value, .
     constant feeds only this node, so every backward pass through the node
     added ``upstream × local`` to it, and the upstreams add up to ``node.grad``.
     """
+    local_derivatives: tuple[Any, ...] = ()
     if node.grad != 0.0:
         data = [x if type(x) is float else x.data for x in inputs]  # type: ignore[union-attr]
-        local_derivatives = node.op.backward(node.data, *data)  # type: ignore[attr-defined]
+        # If the rule fails here, the backward pass through this node failed too, and said why.
+        with contextlib.suppress(ArithmeticError, ValueError):
+            local_derivatives = node.op.backward(node.data, *data)  # type: ignore[attr-defined]
     values = []
     for i, x in enumerate(inputs):
         if type(x) is float:
             x = Value(x)
-            if node.grad != 0.0:
+            if local_derivatives:
                 x.grad = node.grad * local_derivatives[i]
         values.append(x)
     return tuple(values)  # type: ignore[arg-type]
+
+
+def inputs_of(node: Value) -> tuple[Value | float, ...]:
+    """``node.parents`` as stored: constants still plain floats, nothing made on the way."""
+    if isinstance(node, _Binary):
+        return (node._a, node._b)
+    if isinstance(node, _Unary):
+        return (node._a,)
+    if isinstance(node, _Nary):
+        return node._p
+    return ()
 
 
 def _data(x: Operand) -> float:

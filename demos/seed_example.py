@@ -50,7 +50,7 @@ def row(name: str, formula: str, seed: str, exact: float, ours: float, source: s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the pictures (default out/)")
+    parser.add_argument("--out", type=Path, default=Path("out"), help="where to write the pictures")
     args = parser.parse_args(argv)
 
     net = seed_network()

@@ -1,0 +1,46 @@
+"""Shared test set-up: Hypothesis settings and the ``torch`` fixture.
+
+PyTorch is a test-only dependency used to cross-check glassgrad. Outside CI a
+missing torch skips those tests with a reason (``pytest -ra`` lists it); in CI
+(``CI=true``) it fails them, so a broken install can never pass as green.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# No deadline: a slow example on a busy 2-core runner is not a failure (no timed tests).
+settings.register_profile(
+    "glassgrad",
+    max_examples=100,
+    deadline=None,
+    print_blob=True,  # a failure prints the @reproduce_failure line that replays it
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# `HYPOTHESIS_PROFILE=thorough pytest` for a longer hunt before a release.
+settings.register_profile("thorough", settings.get_profile("glassgrad"), max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "glassgrad"))
+
+
+def in_ci() -> bool:
+    """True when the environment says this is a CI run (``CI=true``, as CI services set it)."""
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+@pytest.fixture(scope="session")
+def torch() -> ModuleType:
+    """The ``torch`` module (tests pass ``dtype=torch.float64`` themselves: no global changes)."""
+    try:
+        import torch
+    except ImportError as error:
+        message = (
+            f"PyTorch is needed for the cross-checks against PyTorch ({error}); pip install torch==2.13.0"
+        )
+        if in_ci():
+            pytest.fail(f"CI=true but {message}", pytrace=False)
+        pytest.skip(message)
+    return torch
