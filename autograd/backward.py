@@ -73,26 +73,31 @@ def _overflowed(node: Value, g: float) -> OverflowError:
 
 
 def _run(root: Value, gradient: float, into_grad: bool) -> list[Value]:
-    """The backward pass on floats. Returns the nodes in the order walked.
+    """The backward pass on floats.
 
-    With ``into_grad`` each node's gradient is added to ``.grad`` and dropped;
-    otherwise it stays in the scratch slot ``_g`` for the caller to read, and
-    the caller must ``clear_marks`` the nodes.
+    With ``into_grad`` each node's gradient is added to ``.grad`` and dropped.
+    Otherwise it stays in the scratch slot ``_g`` for the caller to read: the
+    nodes are returned, and the caller must ``clear_marks`` them.
 
     This loop is where backward spends its time, so the common node shapes are
     unrolled and constants kept as floats are skipped (they need no gradient).
     """
     order = marked_order(root)
-    order.reverse()
+    walked: list[Value] = []  # nodes whose _g the caller still has to read
     try:
         root._g = gradient
-        for node in order:
+        # Popping from the end walks in reverse topological order, and lets
+        # the list shrink as the grads fill in: a lower peak of memory.
+        while order:
+            node = order.pop()
             g = node._g
             if g - g != 0.0:  # inf or nan
                 raise _overflowed(node, g)
             if into_grad:
                 node.grad += g
-                node._g = None  # dropped once used: less memory at the peak
+                node._g = None
+            else:
+                walked.append(node)
             cls = type(node)
             if cls is Value:
                 continue
@@ -121,8 +126,9 @@ def _run(root: Value, gradient: float, into_grad: bool) -> list[Value]:
                 raise _context(node, e) from None
     except BaseException:
         clear_marks(order)
+        clear_marks(walked)
         raise
-    return order
+    return walked
 
 
 def _run_differentiable(root: Value) -> list[Value]:
