@@ -84,6 +84,7 @@ def _run(root: Value, gradient: float, into_grad: bool) -> list[Value]:
     """
     order = marked_order(root)
     walked: list[Value] = []  # nodes whose _g the caller still has to read
+    node = root
     try:
         root._g = gradient
         # Popping from the end walks in reverse topological order, and lets
@@ -125,8 +126,7 @@ def _run(root: Value, gradient: float, into_grad: bool) -> list[Value]:
             except (ArithmeticError, ValueError) as e:
                 raise _context(node, e) from None
     except BaseException:
-        clear_marks(order)
-        clear_marks(walked)
+        clear_marks([node, *order, *walked])
         raise
     return walked
 
