@@ -1,0 +1,100 @@
+"""The benchmark script runs and reports every section (at tiny sizes; no timing is asserted)."""
+
+from __future__ import annotations
+
+import copy
+import doctest
+import importlib.util
+import math
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # benchmarks/ is a folder of the checkout, not an installed package
+
+from benchmarks import floor, measure, workloads  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def smoke_output() -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench", "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_every_section_is_printed(smoke_output: str) -> None:
+    for heading in (
+        "== 1. Deep chain",
+        "== 2. Wide graph",
+        "== 3. Reference cycles",
+        "== 4. Moons",
+        "== Summary",
+    ):
+        assert heading in smoke_output
+
+
+def test_chain_works_in_glassgrad_and_fails_in_micrograd(smoke_output: str) -> None:
+    assert "micrograd raises RecursionError from N = " in smoke_output
+    assert "WRONG GRAD" not in smoke_output
+    chain = smoke_output.split("== 1.")[1].split("== 2.")[0]
+    assert "RecursionError" in chain.split("3,000")[1]  # micrograd's column at N = 3,000
+
+
+def test_results_agree_with_the_floor(smoke_output: str) -> None:
+    assert "glassgrad's gradients match the floor's: yes" in smoke_output
+    assert "(agree)" in smoke_output
+
+
+def test_moons_runs_glassgrad_when_nn_is_there(smoke_output: str) -> None:
+    nn_importable = importlib.util.find_spec("nn") is not None and hasattr(__import__("nn"), "MLP")
+    assert ("glassgrad nn, GC on" in smoke_output) == nn_importable
+    assert "micrograd 0.1.0, GC off" in smoke_output
+
+
+def test_glassgrad_frees_a_dropped_graph_without_the_collector(smoke_output: str) -> None:
+    assert "PASS  dropped graph freed by refcounting" in smoke_output
+
+
+def test_helper_doctests() -> None:
+    for module in (measure, workloads):
+        failures, tried = doctest.testmod(module)
+        assert tried > 0 and failures == 0
+
+
+def test_floor_chain_gradient() -> None:
+    y, grad = floor.chain(1.0, 10)
+    assert math.isclose(grad, 1.0001**10)
+    assert math.isclose(y, (1.0 + 1.0) * 1.0001**10 - 1.0)  # the fixed point of y -> 1.0001 y + 0.0001 is -1
+
+
+def test_floor_wide_gradient_on_an_odd_count() -> None:
+    xs, ys = [1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0, 10.0]
+    total, sizes = floor.wide_forward(xs, ys)
+    assert total == sum(x * y for x, y in zip(xs, ys, strict=True))
+    assert floor.wide_backward(xs, ys, sizes) == (ys, xs)
+
+
+def test_floor_moons_step_matches_micrograd() -> None:
+    from micrograd.nn import MLP  # type: ignore[import-untyped]
+
+    X, Y = workloads.make_moons(12)
+    layers = workloads.initial_layers([2, 4, 3, 1])
+    model = MLP(2, [4, 3, 1])
+    workloads.load_layers(model, layers)
+    mine = copy.deepcopy(layers)
+    for _ in range(3):
+        expected = workloads.moons_step(model, X, Y, lr=0.1)
+        assert math.isclose(floor.moons_step(mine, X, Y, lr=0.1), expected, rel_tol=1e-12)
+    weights = [w.data for layer in model.layers for n in layer.neurons for w in [*n.w, n.b]]
+    assert [
+        w for rows, b in mine for row, bias in zip(rows, b, strict=True) for w in [*row, bias]
+    ] == pytest.approx(weights, rel=1e-12)
