@@ -54,10 +54,16 @@ def _locals(node: Value, differentiable: bool) -> tuple[Any, ...]:
 
     On the fast path the rule sees floats; with ``differentiable`` it sees the
     Values themselves, so the derivatives it returns are recorded as a graph.
+    A leaf has none.
     """
+    if not node.parents:
+        return ()
     rule = node.op.backward  # type: ignore[attr-defined]
     inputs = node.parents if differentiable else [p.data for p in node.parents]
-    local_derivatives: tuple[Any, ...] = rule(node if differentiable else node.data, *inputs)
+    try:
+        local_derivatives: tuple[Any, ...] = rule(node if differentiable else node.data, *inputs)
+    except (ArithmeticError, ValueError) as e:
+        raise _context(node, e) from None
     return local_derivatives
 
 
@@ -143,13 +149,8 @@ def _run_differentiable(root: Value) -> list[Value]:
         root._g = Value(1.0)
         for node in order:
             g = node._g
-            if node.parents:
-                try:
-                    local_derivatives = _locals(node, differentiable=True)
-                except (ArithmeticError, ValueError) as e:
-                    raise _context(node, e) from None
-                for parent, local in zip(node.parents, local_derivatives):
-                    parent._g += g * local
+            for parent, local in zip(node.parents, _locals(node, differentiable=True)):
+                parent._g += g * local
     except BaseException:
         clear_marks(order)
         raise
@@ -182,15 +183,10 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
             raise _overflowed(node, g)
         node.grad += g
         contributions = []
-        if node.parents:
-            try:
-                local_derivatives = _locals(node, differentiable=False)
-            except (ArithmeticError, ValueError) as e:
-                raise _context(node, e) from None
-            for parent, local in zip(node.parents, local_derivatives):
-                contribution = g * local
-                upstream[parent] += contribution
-                contributions.append((parent, local, contribution))
+        for parent, local in zip(node.parents, _locals(node, differentiable=False)):
+            contribution = g * local
+            upstream[parent] += contribution
+            contributions.append((parent, local, contribution))
         yield Step(node, g, tuple(contributions))
 
 
