@@ -158,7 +158,11 @@ def _run_differentiable(root: Value) -> list[Value]:
 
 
 def backward(root: Value, gradient: float = 1.0) -> None:
-    """Add d root / d node * ``gradient`` into ``node.grad`` for every node root depends on."""
+    """Add d root / d node * ``gradient`` into ``node.grad`` for every node root depends on.
+
+    A walk keeps its sums in the nodes themselves, so one graph is walked by
+    one thread at a time (separate graphs in separate threads are fine).
+    """
     gradient = _to_float(gradient, "backward(gradient=...)")
     _run(root, gradient, into_grad=True)
 
