@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.graph import clear_marks, marked_order, topological_order
+from autograd.graph import WALK_LOCK, clear_marks, marked_order, topological_order
 from autograd.value import Value, _Binary, _recording, _to_float, _Unary, describe, inputs_of
 
 
@@ -160,11 +160,12 @@ def _run_differentiable(root: Value) -> list[Value]:
 def backward(root: Value, gradient: float = 1.0) -> None:
     """Add d root / d node * ``gradient`` into ``node.grad`` for every node root depends on.
 
-    A walk keeps its sums in the nodes themselves, so one graph is walked by
-    one thread at a time (separate graphs in separate threads are fine).
+    Walks take turns (``WALK_LOCK``): threads that share a model's weights
+    get right gradients, one backward pass at a time.
     """
     gradient = _to_float(gradient, "backward(gradient=...)")
-    _run(root, gradient, into_grad=True)
+    with WALK_LOCK:
+        _run(root, gradient, into_grad=True)
 
 
 def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
@@ -210,15 +211,17 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
 
     An input that ``output`` does not depend on gets 0.
     """
-    for v in inputs:
+    inputs = list(inputs)
+    for v in (output, *inputs):
         if not isinstance(v, Value):
-            raise TypeError(f"grad() inputs must be Values, got {type(v).__name__}")
-    if create_graph and _recording.get():
-        order = _run_differentiable(output)
-    else:
-        order = _run(output, 1.0, into_grad=False)
-    try:
-        results = [v._g for v in inputs]
-    finally:
-        clear_marks(order)
+            raise TypeError(f"grad() takes Values, got {type(v).__name__}: {v!r}")
+    with WALK_LOCK:
+        if create_graph and _recording.get():
+            order = _run_differentiable(output)
+        else:
+            order = _run(output, 1.0, into_grad=False)
+        try:
+            results = [v._g for v in inputs]
+        finally:
+            clear_marks(order)
     return [r if isinstance(r, Value) else Value(0.0 if r is None else r) for r in results]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from autograd.drawing import BACKENDS, FORMATS, RenderError, render
 from autograd.expr import Expression, ExpressionError
@@ -167,7 +168,7 @@ def _seed(args: argparse.Namespace) -> None:
 
 
 def _check_suffix(path: str | None, allowed: Sequence[str]) -> None:
-    if path is not None and not path.lower().endswith(tuple(allowed)):
+    if path is not None and Path(path).suffix.lower() not in allowed:
         raise UsageError(f"cannot write {path!r}: the name must end in {', '.join(allowed)}")
 
 
@@ -176,7 +177,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="glassgrad",
         description="Draw a formula's computation graph, or step through its backward pass.",
         epilog='Formulas use numbers, names, + - * / ** and exp log tanh sigmoid relu, e.g. "tanh(x*w + b)". '
-        'A formula that starts with "-" needs "--" before it.',
+        'A formula that starts with "-" goes last, after "--": glassgrad graph --at x=1 -- "-x".',
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{graph,steps,seed}")
 
@@ -217,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_suffix(args.steps, (".html", ".htm"))
         {"graph": _graph, "steps": _steps, "seed": _seed}[args.command](args)
     except UsageError as e:
+        print(f"glassgrad {args.command}: error: {e}", file=sys.stderr)
+        return USAGE_ERROR
+    except (ValueError, ArithmeticError) as e:  # no derivative there: x**0.5 at x=0
         print(f"glassgrad {args.command}: error: {e}", file=sys.stderr)
         return USAGE_ERROR
     except (RenderError, OSError) as e:

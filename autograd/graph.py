@@ -8,9 +8,16 @@ explicit stack, so a chain of a million operations needs no deep Python stack
 
 from __future__ import annotations
 
+import threading
+
 from autograd.value import Value, _Binary, _Nary, _Unary
 
 _OPEN = object()  # marks a node whose parents are still being visited
+
+WALK_LOCK = threading.RLock()
+"""Held by every walk that marks nodes: a walk borrows a slot of each node it
+visits as scratch space, so two walks must not overlap, even in two threads
+whose graphs share a node (a model's weights)."""
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -26,8 +33,9 @@ def topological_order(root: Value) -> list[Value]:
         >>> [v.label or v.op for v in topological_order(y)]
         ['w', 'x', '*']
     """
-    order = marked_order(root, constants=True)
-    clear_marks(order)
+    with WALK_LOCK:
+        order = marked_order(root, constants=True)
+        clear_marks(order)
     return order
 
 
@@ -37,7 +45,8 @@ def marked_order(root: Value, constants: bool = False) -> list[Value]:
     That 0.0 is where the backward pass then sums the node's gradient. Using a
     slot of the node as the visited mark is for speed and memory: a visited
     set would cost about 40 bytes per node and a hash per visit. Callers must
-    ``clear_marks`` the nodes when done, so that the next walk starts clean.
+    hold ``WALK_LOCK`` and ``clear_marks`` the nodes when done, so that the
+    next walk starts clean.
 
     Constants that are still plain floats (see ``_Binary``) are left out
     unless ``constants`` is set: then they are made leaf Values and included.

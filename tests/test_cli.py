@@ -165,3 +165,15 @@ def test_the_console_script(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "<svg" in (tmp_path / "graph.svg").read_text(encoding="utf-8")
+
+
+def test_a_formula_without_a_derivative_there_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("graph", "steps"):
+        assert main([command, "x**0.5", "--at", "x=0"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "derivative of 0.0 ** 0.5 is infinite" in err
+
+
+def test_an_output_name_that_is_only_a_suffix_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["graph", "x", "--at", "x=1", "-o", ".png"]) == 2
+    assert "cannot write '.png'" in capsys.readouterr().err
