@@ -284,11 +284,15 @@ def draw_graph(
         notes.append(f"{len(order)} values: each neuron folded into one box (collapse=False to unfold)")
     shown = set(reps)
     if max_nodes is not None and len(reps) > max_nodes:
-        shown = set(reps[-max_nodes:])  # the end of the order is nearest root
-        notes.append(f"showing the {max_nodes} boxes nearest the output, of {len(reps)} (see max_nodes)")
+        shown = _nearest_root(order, index, group, max_nodes)
+        notes.append(
+            f"showing the {max_nodes} boxes nearest the output, of {len(reps)}; "
+            f"{len(reps) - max_nodes} more are not drawn (see max_nodes)"
+        )
 
     graph = Graph("glassgrad")
-    graph.attr(rankdir="LR", fontname=_FONT, fontsize="12")
+    # size: at most 40 inches a side (5,760 pixels in a PNG); only big graphs shrink
+    graph.attr(rankdir="LR", fontname=_FONT, fontsize="12", size="40,40")
     if notes:
         graph.attr(label="\n".join(notes), labelloc="t")
     graph.attr("node", fontname=_FONT, fontsize="11", shape="plain")
@@ -325,7 +329,6 @@ def draw_graph(
     top.emit(graph)
 
     edges: dict[tuple[str, str], int] = {}
-    hidden_inputs: list[str] = []
     for i, node in enumerate(order):
         g = group[i]
         if g not in shown:
@@ -338,19 +341,33 @@ def draw_graph(
             if pg == g:
                 continue
             if pg not in shown:
-                hidden_inputs.append(target)
                 continue
             key = (f"v{pg}", target)
             # a * a draws two arrows; inside folded groups one arrow is enough
             edges[key] = edges.get(key, 0) + 1 if len(members[g]) == 1 else 1
-    if hidden_inputs:
-        graph.node("more", label=f"⋯ {len(reps) - len(shown)} more", shape="plaintext")
-        for target in dict.fromkeys(hidden_inputs):
-            graph.edge("more", target, style="dashed")
     for (tail, head), count in edges.items():
         for _ in range(count):
             graph.edge(tail, head)
     return graph
+
+
+def _nearest_root(order: list[Value], index: dict[Value, int], group: list[int], count: int) -> set[int]:
+    """The ``count`` groups fewest steps from the root (the last node of ``order``).
+
+    One pass in reverse topological order gives each node its shortest
+    distance from the root, since every node comes after all its users.
+    """
+    far = len(order)
+    distance = [far] * len(order)
+    distance[-1] = 0
+    for i in range(len(order) - 1, -1, -1):
+        for p in order[i].parents:
+            j = index[p]
+            distance[j] = min(distance[j], distance[i] + 1)
+    nearest: dict[int, tuple[int, int]] = {}
+    for i, g in enumerate(group):
+        nearest[g] = min(nearest.get(g, (far, 0)), (distance[i], -i))
+    return set(sorted(nearest, key=nearest.__getitem__)[:count])
 
 
 def _group_label(

@@ -71,7 +71,7 @@ def test_dot_text_of_a_small_graph_is_exact() -> None:
     }
     expected = "\n".join([
         "digraph glassgrad {",
-        "\tfontname=Helvetica fontsize=12 rankdir=LR",
+        "\tfontname=Helvetica fontsize=12 rankdir=LR size=\"40,40\"",
         "\tnode [fontname=Helvetica fontsize=11 shape=plain]",
         '\tedge [arrowsize=0.7 color="#555555"]',
         boxes[0],
@@ -189,8 +189,18 @@ def test_a_huge_graph_is_folded_and_cut_instead_of_hanging() -> None:
     dot = draw_graph(y, max_nodes=100).source
     assert len(box_names(dot)) == 100
     assert "showing the 100 boxes nearest the output" in dot
-    assert "⋯" in dot  # the cut-off inputs point at one "more" node
+    assert "v20000 [" in dot  # the root, last of the 20,001 nodes
+    assert "<b>x</b>" not in dot  # the far end of the chain is what is cut
     assert len(box_names(draw_graph(y, max_nodes=None).source)) > 10_000
+
+
+def test_a_long_chain_renders_quickly(tmp_path: Path) -> None:
+    # Cut at 300 boxes, a 2,000-step chain is a short picture: Graphviz takes well under a second.
+    z = Value(1.0, label="c")
+    for _ in range(2000):
+        z = z * 1.0
+    path = render(z, tmp_path / "chain.svg")
+    assert "showing the 300 boxes nearest the output" in path.read_text(encoding="utf-8")
 
 
 def test_draw_graph_rejects_a_non_value() -> None:
