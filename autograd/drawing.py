@@ -33,7 +33,6 @@ from __future__ import annotations
 import html
 import importlib.metadata
 import os
-import secrets
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -43,6 +42,7 @@ from typing import Any
 
 import graphviz  # type: ignore[import-untyped]
 
+from autograd.files import write_atomically
 from autograd.graph import topological_order
 from autograd.value import Value
 
@@ -475,22 +475,7 @@ def render(root: Value, path: str | os.PathLike[str], *, backend: str = "auto", 
         )
     source = draw_graph(root, **options).source
     data = source.encode("utf-8") if suffix == ".dot" else pipe(source, suffix[1:], backend)
-    _write_atomically(path, data)
+    write_atomically(path, data)
     return path
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place.
-
-    The temporary file is opened with mode 0o666 so that the umask applies, as
-    for any new file (``tempfile.mkstemp`` would make it private, 0o600).
-    """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

@@ -30,6 +30,7 @@ from typing import Any
 
 from autograd.drawing import to_svg
 from autograd.explanation import explained_steps, factor, local_formula, node_names, num, root_symbol
+from autograd.files import write_atomically
 from autograd.graph import topological_order
 from autograd.value import Value
 
@@ -60,7 +61,7 @@ def render_steps(root: Value, path: str | os.PathLike[str], gradient: float = 1.
     template = files("autograd").joinpath("stepper.html").read_text(encoding="utf-8")
     # One pass, so that a label reading "{{data}}" in the SVG stays just text.
     page = re.sub(r"\{\{(title|svg|data)\}\}", lambda slot: slots[slot.group(1)], template)
-    path.write_text(page, encoding="utf-8")
+    write_atomically(path, page.encode("utf-8"))
     return path
 
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
 from autograd import Value
+from autograd.files import write_atomically
 
 FORMAT = "glassgrad.parameters"
 VERSION = 1
@@ -41,30 +41,8 @@ def save(model: HasParameters, path: str | os.PathLike[str]) -> Path:
         "version": VERSION,
         "parameters": [[p.label, p.data] for p in model.parameters()],
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=1)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _sync_directory(path.parent)
-    return path
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); Windows has no directory handles to sync."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    text = json.dumps(document, indent=1) + "\n"
+    return write_atomically(path, text.encode("utf-8"))
 
 
 def load(model: HasParameters, path: str | os.PathLike[str]) -> None:
@@ -94,6 +72,8 @@ def _parse(text: str, path: Path) -> Any:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: not valid JSON ({e})") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a glassgrad parameter file (nested too deeply to read)") from None
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
 

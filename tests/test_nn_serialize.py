@@ -148,7 +148,7 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
     assert snapshot(net) == before
 
 
-@pytest.mark.parametrize("failing", ["json.dump", "os.replace", "os.fsync"])
+@pytest.mark.parametrize("failing", ["json.dumps", "os.fsync", "os.replace"])
 def test_a_crash_mid_write_leaves_the_old_file_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
@@ -156,9 +156,7 @@ def test_a_crash_mid_write_leaves_the_old_file_intact(
     save(model(0), path)
     old = path.read_bytes()
 
-    def crash(*args: Any, **kwargs: Any) -> None:
-        if failing == "json.dump":  # write part of the file first, as a real crash would
-            args[1].write('{"format": "glassgrad.param')
+    def crash(*args: Any, **kwargs: Any) -> None:  # fsync: the new data is written, not yet renamed
         raise OSError("simulated crash")
 
     module, name = failing.split(".")
@@ -190,3 +188,20 @@ def test_fsync_happens_before_the_rename(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(os, "replace", replace)
     save(model(), tmp_path / "m.json")
     assert calls[:2] == ["fsync", "replace"]
+
+
+def test_a_saved_file_has_the_usual_permissions(tmp_path: Path) -> None:
+    path = save(model(0), tmp_path / "m.json")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_file_nested_too_deeply_is_a_value_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    net = model(0)
+    before = snapshot(net)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        load(net, path)
+    assert snapshot(net) == before
