@@ -42,11 +42,15 @@ class Step:
         line = f"{name(self.node)}: upstream {self.upstream:.4g}"
         if self.contributions:
             adds = ", ".join(
-                f"{name(p)} += {self.upstream:.4g} × {local:.4g}"
-                for p, local, _ in self.contributions
+                f"{name(p)} += {self.upstream:.4g} × {_factor(local)}" for p, local, _ in self.contributions
             )
             line += f" → {adds}"
         return line
+
+
+def _factor(x: float) -> str:
+    """A number as the right-hand factor of a product: negatives in parentheses."""
+    return f"({x:.4g})" if x < 0 else f"{x:.4g}"
 
 
 def _locals(node: Value, differentiable: bool) -> tuple[Any, ...]:

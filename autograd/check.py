@@ -53,7 +53,13 @@ def gradcheck(
     for i, x in enumerate(points):
         plus = [*points[:i], x + eps, *points[i + 1 :]]
         minus = [*points[:i], x - eps, *points[i + 1 :]]
-        numerical = (evaluate(plus) - evaluate(minus)) / (2 * eps)
+        try:
+            numerical = (evaluate(plus) - evaluate(minus)) / (2 * eps)
+        except (ArithmeticError, ValueError) as e:
+            raise AssertionError(
+                f"gradcheck: f is not defined on both sides of input {i} = {x!r} (± {eps}), "
+                f"so it has no central difference there: {e}"
+            ) from None
         if not math.isclose(analytic[i], numerical, rel_tol=0.0, abs_tol=atol + rtol * abs(numerical)):
             raise AssertionError(
                 f"gradcheck: d f / d input {i} (at {x!r}): autograd gives {analytic[i]!r}, "

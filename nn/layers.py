@@ -127,7 +127,7 @@ class Neuron(Module):
         For ``E = ½(y − ŷ)²`` at a sigmoid output this is the seed's
         δᵒ = (y − ŷ)·f′(h); in a hidden neuron j it is δⱼ = f′(hⱼ) Σₖ Wⱼₖ δₖ.
         """
-        return -self.h.grad
+        return 0.0 - self.h.grad  # not -grad: no -0.0 before a backward pass
 
     def __repr__(self) -> str:
         bias = "" if self.b is not None else ", bias=False"

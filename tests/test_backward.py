@@ -143,7 +143,7 @@ def test_steps_of_the_seed_example() -> None:
     assert [(s.node, s.upstream) for s in steps] == [(y, 1.0), (x, -3.0), (w, 2.0)]
     assert steps[0].contributions == ((x, -3.0, -3.0), (w, 2.0, 2.0))
     assert steps[1].contributions == ()
-    assert str(steps[0]) == "y: upstream 1 → x += 1 × -3, w += 1 × 2"
+    assert str(steps[0]) == "y: upstream 1 → x += 1 × (-3), w += 1 × 2"
 
 
 def test_a_paused_walk_does_not_break_a_later_backward() -> None:

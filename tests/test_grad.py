@@ -255,3 +255,8 @@ def test_grad_takes_any_iterable_of_inputs_and_checks_the_output() -> None:
     assert [g.data for g in grad(x * 3, (v for v in [x]))] == [3.0]
     with pytest.raises(TypeError, match="float"):
         grad(3.0, [x])  # type: ignore[arg-type]
+
+
+def test_gradcheck_says_so_when_f_is_undefined_beside_the_point() -> None:
+    with pytest.raises(AssertionError, match="not defined on both sides of input 1"):
+        gradcheck(lambda x, y: x**y, [-2.0, 3.0])  # (-2.000001) ** 3 is fine, (-2) ** 3.000001 is not
