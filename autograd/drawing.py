@@ -416,11 +416,17 @@ def _command(fmt: str, backend: str) -> list[str]:
         dot = shutil.which("dot")
         if dot:
             return [dot]
-        if backend == "dot" or fmt == "pdf":
+        if fmt == "pdf":
             raise RenderError(
-                f"cannot write .{fmt}: it needs a system Graphviz (`dot` on PATH), and there is none. "
+                "cannot write .pdf: it needs a system Graphviz (`dot` on PATH), and there is none. "
                 "Install Graphviz (https://graphviz.org/download/), or write .svg or .png, "
                 "which work with graphviz-pure from PyPI"
+            )
+        if backend == "dot":
+            raise RenderError(
+                f"cannot write .{fmt} with backend='dot': there is no system Graphviz (`dot` on PATH). "
+                "Install Graphviz (https://graphviz.org/download/), or leave the backend to 'auto', "
+                "which uses graphviz-pure from PyPI"
             )
     exe = graphviz_pure_executable()
     if exe is None:
