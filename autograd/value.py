@@ -64,6 +64,8 @@ def _to_float(x: Any, where: str) -> float:
             x = float(x)
         except (TypeError, ValueError) as e:
             raise TypeError(f"{where} takes an int or a float, got {type(x).__name__}: {e}") from None
+        except OverflowError:
+            raise OverflowError(f"{where} got a number too large for a float: {x!r:.40}") from None
     if x - x != 0.0:  # only inf and nan fail this
         raise ValueError(
             f"{where} got {x!r}; glassgrad keeps every value finite so that a bad "
@@ -336,12 +338,13 @@ def _number(x: Any, op: Op) -> float:
     """A number operand as a finite float; anything else is a TypeError naming the op."""
     if type(x) is float and x - x == 0.0:
         return x
-    if isinstance(x, numbers.Real):
+    try:
         return _to_float(x, f"operand of {op.name!r}")
-    raise TypeError(
-        f"unsupported operand for {op.name!r}: {type(x).__name__} {x!r} "
-        "(a Value works with Values, ints and floats)"
-    )
+    except TypeError:
+        raise TypeError(
+            f"unsupported operand for {op.name!r}: {type(x).__name__} {x!r} "
+            "(a Value works with Values, ints and floats)"
+        ) from None
 
 
 def describe(v: Value | float) -> str:

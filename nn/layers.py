@@ -64,7 +64,7 @@ class Neuron(Module):
         seed: Seed = None,
         label: str = "",
     ) -> None:
-        if not isinstance(nin, int) or nin < 1:
+        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
             raise ValueError(f"a neuron needs at least one input, got nin={nin!r}")
         self._activation = find_activation(activation)
         self.activation = activation
@@ -156,7 +156,7 @@ class Layer(Module):
         seed: Seed = None,
         label: str = "",
     ) -> None:
-        if not isinstance(nout, int) or nout < 1:
+        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
             raise ValueError(f"a layer needs at least one neuron, got nout={nout!r}")
         rng = sampler(seed)
         prefix = f"{label}." if label else ""
@@ -206,6 +206,8 @@ class MLP(Module):
         *,
         seed: Seed = None,
     ) -> None:
+        if isinstance(nouts, (int, str)) or not isinstance(nouts, Sequence):
+            raise TypeError(f"nouts is a list of layer sizes, e.g. [16, 16, 1], got {nouts!r}")
         if not nouts:
             raise ValueError("an MLP needs at least one layer: nouts is empty")
         find_activation(activation)  # fail early, even when there is no hidden layer

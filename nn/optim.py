@@ -17,6 +17,7 @@ naming the parameter and leaves all of them as they were.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 
 from autograd import Value
@@ -54,10 +55,10 @@ class Optimizer:
             p.data = x
 
 
-def _check_rate(name: str, x: float, upper: float = math.inf) -> None:
-    if not isinstance(x, (int, float)) or isinstance(x, bool):
+def _check_rate(name: str, x: object, upper: float = math.inf) -> None:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(x).__name__}")
-    if not 0.0 <= x < upper:
+    if not 0.0 <= float(x) < upper:
         raise ValueError(f"{name} must be in [0, {upper}), got {x!r}")
 
 

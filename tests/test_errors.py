@@ -188,3 +188,16 @@ def test_backward_gradient_must_be_a_finite_number() -> None:
         y.backward("1")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="nan"):
         y.backward(float("nan"))
+
+
+def test_an_int_too_large_for_a_float_is_an_overflow_error_naming_value() -> None:
+    with pytest.raises(OverflowError, match=r"Value\(\) got a number too large"):
+        Value(10**400)
+
+
+def test_operands_accept_what_value_accepts() -> None:
+    from decimal import Decimal
+
+    assert (Value(1.0) + Decimal("0.5")).data == 1.5
+    with pytest.raises(TypeError, match="unsupported operand for '\\+': str"):
+        Value(1.0) + "0.5"  # type: ignore[operator]
