@@ -4,30 +4,61 @@
     glassgrad steps "tanh(x*w + b)" --at x=2,w=-3,b=6.88            # as text
     glassgrad steps "tanh(x*w + b)" --at x=2,w=-3,b=6.88 -o backward.html
     glassgrad seed -o seed.png                                     # the seed's network
+    glassgrad --version
 
-Formulas are parsed by ``autograd.expr`` (never evaluated as Python). Bad
-input (a formula it cannot read, a missing or non-numeric value, a domain
-error such as ``log(0)``) gets a one-line error and exit status 2, as
-argparse does for bad options; a failure to write the output gets status 1.
+Formulas are parsed by ``autograd.expr`` (never evaluated as Python).
+
+Exit status: 0 when it did what was asked; 2 when it could not, with one line
+on stderr that names your text or path and says why (a formula it cannot read,
+a missing or bad value, no derivative there, an output it cannot write, a
+format that needs a program you do not have, another package installed as
+``autograd``), as argparse does for bad options; 1 when Graphviz itself failed.
+Output paths are checked before any work is done, so a run that cannot write
+its file prints nothing else.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import os
+import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from keyword import iskeyword
 from pathlib import Path
 
+# Modules, not the `autograd` package itself: if another package called
+# `autograd` shadows glassgrad's, these still load, and main() can say so.
 from autograd.drawing import BACKENDS, FORMATS, RenderError, render
 from autograd.expr import Expression, ExpressionError
 from autograd.value import Value
 
 USAGE_ERROR = 2
 FAILURE = 1
+PAGES = (".html", ".htm")
+"""What ``-o`` of ``steps``, and ``--steps`` of ``seed``, may write."""
 
 
 class UsageError(Exception):
-    """Bad input from the command line: reported in one line, exit status 2."""
+    """Bad input from the command line, or an output it cannot write: one line, exit status 2."""
+
+
+def version() -> str:
+    """glassgrad's version, as installed; a source tree that was never installed has none."""
+    try:
+        return importlib.metadata.version("glassgrad")
+    except importlib.metadata.PackageNotFoundError:
+        return "(version unknown: not installed; pip install . to install it)"
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted, shortened for a one-line message: a formula can be 10,000 characters.
+
+    >>> shown("x" * 100, limit=10)
+    "'xxxxxxxxx…'"
+    """
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def parse_at(items: Sequence[str]) -> dict[str, float]:
@@ -41,17 +72,19 @@ def parse_at(items: Sequence[str]) -> dict[str, float]:
         for pair in item.split(","):
             name, sep, text = (part.strip() for part in pair.partition("="))
             if not sep or not name:
-                raise UsageError(f"--at takes name=number pairs separated by commas, got {pair.strip()!r}")
+                raise UsageError(f"--at takes name=number pairs, separated by commas, got {shown(pair)}")
             if not name.isidentifier():
-                raise UsageError(f"--at: {name!r} is not a variable name")
+                raise UsageError(f"--at: {shown(name)} is not a variable name")
+            if iskeyword(name):
+                raise UsageError(f"--at: {name} is a Python keyword, so it cannot be a variable name")
             if name in values:
                 raise UsageError(f"--at gives {name} twice")
             try:
                 number = float(text)
             except ValueError:
-                raise UsageError(f"--at {name}={text}: {text!r} is not a number") from None
-            if number - number != 0.0:  # nan or inf
-                raise UsageError(f"--at {name}={text}: the value must be a finite number")
+                raise UsageError(f"--at {name}=…: {shown(text)} is not a number") from None
+            if number - number != 0.0:  # nan or inf, also from a number too large for a float
+                raise UsageError(f"--at {name}=…: {shown(text)} is not a finite float")
             values[name] = number
     return values
 
@@ -63,7 +96,7 @@ def build(formula: str, at: Sequence[str]) -> tuple[Value, dict[str, Value]]:
     except ExpressionError as e:
         raise UsageError(str(e)) from None
     except (ValueError, ArithmeticError) as e:  # the engine's domain errors: log(0), 1/0, exp(1000)
-        raise UsageError(f"{formula}: {e}") from None
+        raise UsageError(f"{shown(formula.strip())}: {e}") from None
     if out.op:
         out.label = "out"  # so that steps read ∂out/∂x rather than repeating the formula
     return out, leaves
@@ -78,64 +111,90 @@ def _summary(formula: str, out: Value, leaves: dict[str, Value]) -> str:
     return f"{formula.strip()} = {_number(out.data)}" + (f"\n{grads}" if grads else "")
 
 
-def seed_network() -> tuple[Value, dict[str, Value]]:
-    """The seed's worked example (backprop-notes.txt), built from Values.
+def seed_report() -> str:
+    """The seed's numbers, read off the network (``nn/seed.py``) after one backward pass."""
+    from nn.seed import ETA, seed_example
 
-    Inputs x = (0.1, 0.3), weights w = (0.4, -0.2), one sigmoid hidden unit,
-    output weight W = 0.1, a sigmoid output and target y = 1::
-
-        h = x1·w1 + x2·w2,   a = sigmoid(h),   ŷ = sigmoid(W·a),   E = ½(y - ŷ)²
-
-    Labels follow ``nn``'s dotted convention, so the drawing boxes the hidden
-    unit and the output unit. Returns E and the named Values.
-    """
-    x1, x2, y = Value(0.1, label="x1"), Value(0.3, label="x2"), Value(1.0, label="y")
-    w1, w2 = Value(0.4, label="hidden.w1"), Value(-0.2, label="hidden.w2")
-    W = Value(0.1, label="output.W")
-    h = x1 * w1 + x2 * w2
-    h.label = "hidden.h"
-    a = h.sigmoid()
-    a.label = "hidden.a"
-    z = W * a
-    z.label = "output.h"
-    y_hat = z.sigmoid()
-    y_hat.label = "output.ŷ"
-    E = 0.5 * (y - y_hat) ** 2
-    E.label = "E"
-    return E, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "h": h, "a": a, "W": W, "Wa": z, "ŷ": y_hat, "E": E}
-
-
-def _seed_report(v: dict[str, Value], learning_rate: float = 0.5) -> str:
-    """The seed's numbers, read off the graph after backward()."""
-    delta_o, delta_h = -v["Wa"].grad, -v["h"].grad
+    seed = seed_example()
+    seed.loss.backward()
+    hidden, output = seed.hidden, seed.output
+    (w1, w2), (big_w,) = hidden.w, output.w
     return "\n".join([
         "The seed's network: x = (0.1, 0.3), w = (0.4, -0.2), W = 0.1, target y = 1, η = 0.5",
-        f"forward:  h = {_number(v['h'].data)}   a = {_number(v['a'].data)}   "
-        f"ŷ = {_number(v['ŷ'].data)}   E = {_number(v['E'].data)}",
-        f"backward: δᵒ = -∂E/∂(W·a) = {_number(delta_o)}   δʰ = -∂E/∂h = {_number(delta_h)}",
-        f"steps:    ΔW = -η·∂E/∂W = {_number(-learning_rate * v['W'].grad)}   "
-        f"Δw1 = {_number(-learning_rate * v['w1'].grad)}   Δw2 = {_number(-learning_rate * v['w2'].grad)}",
+        f"forward:  h = {_number(hidden.h.data)}   a = {_number(output.inputs[0])}   "
+        f"ŷ = {_number(seed.prediction.data)}   E = {_number(seed.loss.data)}",
+        f"backward: δᵒ = -∂E/∂(W·a) = {_number(output.delta)}   δʰ = -∂E/∂h = {_number(hidden.delta)}",
+        f"steps:    ΔW = -η·∂E/∂W = {_number(-ETA * big_w.grad)}   "
+        f"Δw1 = {_number(-ETA * w1.grad)}   Δw2 = {_number(-ETA * w2.grad)}",
     ])
+
+
+# --- output files ---------------------------------------------------------------
+
+
+def check_output(path: str | None, allowed: Sequence[str], backend: str = "auto") -> None:
+    """UsageError, naming ``path``, if the command could not write it; nothing if it could.
+
+    Checked before any work, so that a run that cannot write prints nothing
+    else: the suffix, the folder, and for pictures the Graphviz it needs.
+    """
+    if path is None:
+        return
+    target = Path(path)
+    suffix, folder = target.suffix.lower(), target.parent
+    if target.is_dir():
+        example = target / f"out{allowed[0]}"
+        raise UsageError(f"cannot write {path!r}: it is a folder; give a file name, such as {example}")
+    if suffix not in allowed:
+        raise UsageError(f"cannot write {path!r}: the name must end in {', '.join(allowed)}")
+    if not folder.exists():
+        raise UsageError(f"cannot write {path!r}: there is no folder {str(folder)!r}")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path!r}: {str(folder)!r} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {path!r}: the folder {str(folder)!r} is not writable")
+    if suffix == ".dot" or shutil.which("dot") is not None:
+        return
+    if suffix == ".pdf":  # graphviz-pure writes svg and png only
+        raise UsageError(
+            f"cannot write {path!r}: .pdf needs a system Graphviz (`dot` on PATH), and there is none; "
+            "install Graphviz (https://graphviz.org/download/), or write .svg or .png"
+        )
+    if backend == "dot":
+        raise UsageError(
+            f"cannot write {path!r} with --backend dot: there is no system Graphviz (`dot` on PATH); "
+            "leave out --backend to use graphviz-pure"
+        )
+
+
+def _write(path: str, write: Callable[[str], Path]) -> None:
+    """``write(path)``, an OSError said in one line with the user's ``path``.
+
+    The writer (``autograd.files``) writes a hidden temporary file beside the
+    target first, so its errors name that file, which the user never asked for.
+    """
+    try:
+        written = write(path)
+    except OSError as e:
+        raise UsageError(f"cannot write {path!r}: {e.strerror or e}") from None
+    print(f"wrote {written}")
+
+
+def _write_graph(root: Value, path: str, args: argparse.Namespace) -> None:
+    _write(path, lambda p: render(root, p, backend=args.backend, collapse=args.collapse or None))
+
+
+def _write_steps(root: Value, path: str) -> None:
+    from autograd.stepper import render_steps
+
+    _write(path, lambda p: render_steps(root, p))
 
 
 # --- the subcommands ------------------------------------------------------------
 
 
-def _write_graph(root: Value, path: str, args: argparse.Namespace) -> None:
-    written = render(root, path, backend=args.backend, collapse=args.collapse or None)
-    print(f"wrote {written}")
-
-
-def _write_steps(root: Value, path: str) -> None:
-    try:
-        from autograd.stepper import render_steps  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise RenderError("the HTML stepper (autograd.stepper) is not available in this install") from None
-    written = render_steps(root, path)
-    print(f"wrote {written}")
-
-
 def _graph(args: argparse.Namespace) -> None:
+    check_output(args.output, FORMATS, args.backend)
     out, leaves = build(args.formula, args.at)
     out.backward()
     print(_summary(args.formula, out, leaves))
@@ -146,6 +205,7 @@ def _graph(args: argparse.Namespace) -> None:
 
 
 def _steps(args: argparse.Namespace) -> None:
+    check_output(args.output, PAGES)
     out, _ = build(args.formula, args.at)
     if args.output:
         _write_steps(out, args.output)
@@ -156,20 +216,30 @@ def _steps(args: argparse.Namespace) -> None:
 
 
 def _seed(args: argparse.Namespace) -> None:
-    E, values = seed_network()
+    from nn.seed import seed_example
+
+    check_output(args.output, FORMATS, args.backend)
+    check_output(args.steps, PAGES)
+    print(seed_report())
     if args.steps:
-        _write_steps(E, args.steps)  # the stepper runs its own backward pass
-        for v in values.values():
-            v.grad = 0.0
-    E.backward()
-    print(_seed_report(values))
+        _write_steps(seed_example().loss, args.steps)  # the stepper runs its own backward pass
     if args.output:
-        _write_graph(E, args.output, args)
+        seed = seed_example()
+        seed.loss.backward()
+        _write_graph(seed.loss, args.output, args)
 
 
-def _check_suffix(path: str | None, allowed: Sequence[str]) -> None:
-    if path is not None and Path(path).suffix.lower() not in allowed:
-        raise UsageError(f"cannot write {path!r}: the name must end in {', '.join(allowed)}")
+def engine_problem() -> str | None:
+    """One line if the ``autograd`` that Python imports is not glassgrad's engine, else None.
+
+    ``nn`` makes that check when it is imported (see ``nn/__init__.py``), and
+    the seed's network needs ``nn`` anyway.
+    """
+    try:
+        import nn  # noqa: F401
+    except ImportError as e:
+        return str(e).splitlines()[0] if str(e) else repr(e)
+    return None
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -179,6 +249,7 @@ def make_parser() -> argparse.ArgumentParser:
         epilog='Formulas use numbers, names, + - * / ** and exp log tanh sigmoid relu, e.g. "tanh(x*w + b)". '
         'A formula that starts with "-" goes last, after "--": glassgrad graph --at x=1 -- "-x".',
     )
+    parser.add_argument("--version", action="version", version=f"glassgrad {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{graph,steps,seed}")
 
     def formula_command(name: str, help: str) -> argparse.ArgumentParser:
@@ -203,19 +274,17 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0, 1 on failure, 2 on bad input)."""
+    """Run the command line; returns the exit status (0; 2 when it cannot, said in one line; 1 on failure)."""
+    problem = engine_problem()
+    if problem:
+        print(f"glassgrad: error: {problem}", file=sys.stderr)
+        return USAGE_ERROR
     parser = make_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as e:  # argparse has printed its message: --help, or a bad option
+    except SystemExit as e:  # argparse has printed its message: --help, --version, or a bad option
         return e.code if isinstance(e.code, int) else USAGE_ERROR
     try:
-        if args.command in ("graph", "seed"):
-            _check_suffix(args.output, FORMATS)
-        if args.command == "steps":
-            _check_suffix(args.output, (".html", ".htm"))
-        if args.command == "seed":
-            _check_suffix(args.steps, (".html", ".htm"))
         {"graph": _graph, "steps": _steps, "seed": _seed}[args.command](args)
     except UsageError as e:
         print(f"glassgrad {args.command}: error: {e}", file=sys.stderr)
@@ -223,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, ArithmeticError) as e:  # no derivative there: x**0.5 at x=0
         print(f"glassgrad {args.command}: error: {e}", file=sys.stderr)
         return USAGE_ERROR
-    except (RenderError, OSError) as e:
+    except RenderError as e:  # Graphviz ran and failed
         print(f"glassgrad {args.command}: error: {e}", file=sys.stderr)
         return FAILURE
     return 0

@@ -15,6 +15,12 @@ Then pdb's own commands work: ``p upstream``, ``p contributions``, ``n`` to
 walk on to the next node, ``c`` to finish the backward pass. From there,
 ``break autograd.ops.mul_backward`` stops in the derivative rule itself.
 
+The stop is in this file, not in your code, so your own names (``net``,
+``loss``) are one or two frames up. A two-line banner says so at the stop::
+
+    backward paused at 'n', upstream = ∂o/∂n = 0.5007 (its gradient, now final)
+    p node / upstream / contributions to look; n next node; c continue; up 2 to reach your own code
+
 A contribution is summed into the parent's gradient, which lands in
 ``parent.grad`` when the walk reaches the parent (its own step).
 """
@@ -24,7 +30,10 @@ A contribution is summed into the parent's gradient, which lands in
 
 from __future__ import annotations
 
+import inspect
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import autograd.ops  # binds `autograd` here, so `break autograd.ops.mul_backward` works in pdb
 from autograd.backward import backward_steps
@@ -48,7 +57,7 @@ def backward_with_breakpoint(root: Value, label: str, gradient: float = 1.0) -> 
             f"breakpoint_at={label!r}: no node of this graph has that label; "
             f"its labels are {', '.join(map(repr, known)) or '(none: set .label on a node)'}"
         )
-    steps = _walk(root, label, gradient)
+    steps = _walk(root, label, gradient, _ups_to_caller())
     # One line per node, on purpose: pdb's `n` then moves on by exactly one node.
     for node, upstream, contributions, stop_here in steps: breakpoint() if stop_here else None
 
@@ -56,7 +65,46 @@ def backward_with_breakpoint(root: Value, label: str, gradient: float = 1.0) -> 
 Contributions = tuple[tuple[Value, float, float], ...]
 
 
-def _walk(root: Value, label: str, gradient: float) -> Iterator[tuple[Value, float, Contributions, bool]]:
-    """``backward_steps`` as plain names, and whether to stop at each node."""
+def _walk(
+    root: Value, label: str, gradient: float, ups: int
+) -> Iterator[tuple[Value, float, Contributions, bool]]:
+    """``backward_steps`` as plain names, and whether to stop at each node (after the banner)."""
     for step in backward_steps(root, gradient):
-        yield step.node, step.upstream, step.contributions, step.node.label == label
+        stop_here = step.node.label == label
+        if stop_here and os.environ.get("PYTHONBREAKPOINT") != "0":  # "0": breakpoint() does nothing
+            print(banner(root, step.node, step.upstream, ups))
+        yield step.node, step.upstream, step.contributions, stop_here
+
+
+def banner(root: Value, node: Value, upstream: float, ups: int = 1) -> str:
+    """The two lines printed at a stop: where the walk is, and what to type.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x
+    >>> y.label = "y"
+    >>> print(banner(y, x, 6.0))
+    backward paused at 'x', upstream = ∂y/∂x = 6 (its gradient, now final)
+    p node / upstream / contributions to look; n next node; c continue; up to reach your own code
+    """
+    up = "up" if ups == 1 else f"up {ups}"
+    return (
+        f"backward paused at {node.label!r}, upstream = ∂{root.label or 'out'}/∂{node.label} = "
+        f"{upstream:.4g} (its gradient, now final)\n"
+        f"p node / upstream / contributions to look; n next node; c continue; {up} to reach your own code"
+    )
+
+
+def _ups_to_caller() -> int:
+    """How many pdb ``up`` commands lead from the stop to the first frame outside ``autograd/``.
+
+    1 when your code called ``backward_with_breakpoint``; 2 through ``Value.backward``.
+    """
+    here = Path(__file__).resolve().parent
+    frame = inspect.currentframe()
+    frame = frame.f_back.f_back if frame and frame.f_back else None  # skip this and backward_with_breakpoint
+    ups = 1
+    while frame is not None and Path(frame.f_code.co_filename).resolve().parent == here:
+        ups += 1
+        frame = frame.f_back
+    return ups

@@ -16,6 +16,9 @@ passed to ``eval`` or ``exec``, so a formula can compute but never act.
 from __future__ import annotations
 
 import ast
+import keyword
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -25,6 +28,20 @@ FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
 """The functions a formula may call, each a method of ``Value``."""
 
 MAX_LENGTH = 10_000
+"""The longest formula accepted, in characters."""
+
+MAX_DEPTH = 500
+"""How deeply operations may nest: ``-(-(-x))`` is 4 deep, and so is ``x+x+x+x``, which
+Python reads as ``((x+x)+x)+x``. The checks below walk the formula recursively, so
+the limit keeps them well inside Python's recursion limit."""
+
+MAX_DIGITS = 300
+"""The longest run of digits in one number. A float keeps about 17 significant digits
+and stops at about 1.8e308, so nothing longer is meaningful, and Python itself refuses
+to read an integer of more than 4,300 digits."""
+
+_DIGITS = re.compile(r"(?<!\w)\d[\d_]*")  # a number's digits: not those of a name like x2
+_WORD = re.compile(r"(?<![\w.])[^\W\d]\w*")  # a name, or a keyword such as lambda
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _UNSUPPORTED = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^", ast.BitAnd: "&",
@@ -39,13 +56,55 @@ def _where(node: ast.AST) -> str:
     return f"at column {getattr(node, 'col_offset', 0) + 1}"
 
 
+def _check_numbers(text: str) -> None:
+    """Refuse a number too long to read, before Python tries to."""
+    for match in _DIGITS.finditer(text):
+        digits = len(match.group().replace("_", ""))
+        if digits > MAX_DIGITS:
+            raise ExpressionError(
+                f"the number at column {match.start() + 1} is too long: {digits} digits, "
+                f"the limit is {MAX_DIGITS} (a float keeps about 17)"
+            )
+
+
+def _syntax_error(text: str, error: SyntaxError) -> ExpressionError:
+    """What Python's parser found wrong, said for a formula (a keyword gets its own message)."""
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if keyword.iskeyword(word) and word not in ("True", "False", "None"):
+            return ExpressionError(
+                f"{word} at column {match.start() + 1} is a Python keyword, so it cannot be a "
+                f"variable name; rename it (for example {word}_)"
+            )
+    return ExpressionError(f"not a formula: {error.msg} at column {error.offset or 1}")
+
+
+def _depth(tree: ast.expr) -> int:
+    """How deeply the operations of ``tree`` nest (``x`` is 1 deep), walked without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = (child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _too_deep() -> ExpressionError:
+    return ExpressionError(f"the formula is nested too deeply (the limit is {MAX_DEPTH} levels)")
+
+
 def _check(node: ast.expr) -> None:
     """Raise ExpressionError unless every part of ``node`` is on the whitelist."""
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise ExpressionError(f"{node.value!r} {_where(node)} is not a number")
-        if node.value - node.value != 0:
-            raise ExpressionError(f"the number {_where(node)} is too large for a float")
+        try:
+            number = float(node.value)  # an int such as 0xFFF…F can be too large
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ExpressionError(f"the number {_where(node)} is too large for a float (at most 1.8e308)")
     elif isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
             raise ExpressionError(f"{node.id} {_where(node)} is a function: call it, as in {node.id}(x)")
@@ -99,17 +158,21 @@ class Expression:
     @classmethod
     def parse(cls, text: str) -> Expression:
         """Parse and check ``text``; an ``ExpressionError`` says what is wrong and where."""
-        if not text.strip():
+        source = text.strip()
+        if not source:
             raise ExpressionError("the formula is empty")
         if len(text) > MAX_LENGTH:
             raise ExpressionError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}")
+        _check_numbers(source)
         try:
-            tree = ast.parse(text.strip(), mode="eval").body
-            _check(tree)
+            tree = ast.parse(source, mode="eval").body
         except SyntaxError as e:
-            raise ExpressionError(f"not a formula: {e.msg} at column {e.offset or 1}") from None
-        except RecursionError:
-            raise ExpressionError("the formula is nested too deeply") from None
+            raise _syntax_error(source, e) from None
+        except (RecursionError, MemoryError):  # how Python's parser says "nested too deeply"
+            raise _too_deep() from None
+        if _depth(tree) > MAX_DEPTH:
+            raise _too_deep()
+        _check(tree)
         return cls(text, tree, _names(tree))
 
     def build(self, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
@@ -127,10 +190,7 @@ class Expression:
         if unused:
             raise ExpressionError(f"{', '.join(unused)} is not in the formula {self.text!r}")
         leaves = {name: Value(values[name], label=name) for name in self.names}
-        try:
-            out = _build(self.tree, leaves)
-        except RecursionError:
-            raise ExpressionError("the formula is nested too deeply") from None
+        out = _build(self.tree, leaves)  # at most MAX_DEPTH calls deep
         return (out if isinstance(out, Value) else Value(out)), leaves
 
 

@@ -19,26 +19,12 @@ import sys
 from pathlib import Path
 
 from autograd import Value, render, render_steps
-from nn import MLP, SGD, error_table, half_squared_error
-
-X = (0.1, 0.3)
-W_HIDDEN = (0.4, -0.2)
-W_OUTPUT = 0.1
-TARGET = 1.0
-ETA = 0.5
+from nn import SGD, error_table
+from nn.seed import ETA, TARGET, W_HIDDEN, W_OUTPUT, X, seed_example
 
 
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
-
-
-def seed_network() -> MLP:
-    """The seed's network: 2 inputs → 1 sigmoid hidden unit → 1 sigmoid output, no biases."""
-    net = MLP(2, [1, 1], activation="sigmoid", output_activation="sigmoid", bias=False)
-    hidden, output = net.layers[0].neurons[0], net.layers[1].neurons[0]
-    hidden.w[0].data, hidden.w[1].data = W_HIDDEN
-    output.w[0].data = W_OUTPUT
-    return net
 
 
 def row(name: str, formula: str, seed: str, exact: float, ours: float, source: str) -> str:
@@ -53,15 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("out"), help="where to write the pictures")
     args = parser.parse_args(argv)
 
-    net = seed_network()
-    hidden, output = net.layers[0].neurons[0], net.layers[1].neurons[0]
+    # The network, its labelled inputs x0, x1, target y and loss E, built by nn/seed.py
+    # (which `glassgrad seed` draws too).
+    seed = seed_example()
+    net, hidden, output, y_hat, loss = seed.net, seed.hidden, seed.output, seed.prediction, seed.loss
     w1, w2 = hidden.w
     (big_w,) = output.w
-    # Labelled inputs and target, so that the graph image names them.
-    y_hat = net([Value(X[0], "x0"), Value(X[1], "x1")])
-    assert isinstance(y_hat, Value)
-    loss = half_squared_error(y_hat, Value(TARGET, "y"))
-    loss.label = "E"
     loss.backward()
     table = error_table(net, lr=ETA)  # before the step, so it shows the weights the step started from
     pictures = write_pictures(loss, args.out)  # before the step too: the graph as backward left it

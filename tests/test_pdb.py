@@ -91,6 +91,13 @@ print("done: x.grad =", repr(x.grad))
     )
     _, upstream, contributions = steps[at]
     following = steps[at + 1]
+    # the banner, just before pdb's own first line: where the walk is, and what to type
+    assert (
+        f"backward paused at 'n', upstream = ∂o/∂n = {upstream:.4g} (its gradient, now final)\n"
+        "p node / upstream / contributions to look; n next node; c continue; up to reach your own code\n"
+        "> " in out
+    )
+    assert out.count("backward paused") == 1  # once, at the stop only
     assert "(Pdb) 'n'" in out
     assert f"(Pdb) {upstream!r}" in out
     assert f"(Pdb) {list(contributions)!r}" in out
@@ -148,19 +155,26 @@ def test_an_unknown_label_says_which_labels_exist() -> None:
     assert all(v.grad == 0.0 for v in (o, *o.parents))  # nothing ran
 
 
-def test_without_a_debugger_it_is_backward(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_debugger_it_is_backward(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("PYTHONBREAKPOINT", "0")  # breakpoint() does nothing
     stepped, plain = graph(), graph()
     backward_with_breakpoint(stepped, "n")
     plain.backward()
     assert stepped.parents[0].grad == plain.parents[0].grad != 0.0
+    assert capsys.readouterr().out == ""  # and no banner for a stop that does not happen
 
 
 def test_value_backward_breakpoint_at(tmp_path: Path) -> None:
     """``loss.backward(breakpoint_at="n")``: the same stop, from Value.backward itself."""
     upstream = expected_steps()[[s[0] for s in expected_steps()].index("n")][1]
     script = GRAPH + 'o.backward(breakpoint_at="n")\nprint("done")\n'
-    out = run(script, ["p node.label", "p upstream", "c"], tmp_path)
+    out = run(script, ["p node.label", "p upstream", "up 2", "p (o.label, x.grad)", "c"], tmp_path)
+    # Value.backward is one frame more between the stop and the script: the banner says `up 2`
+    assert "c continue; up 2 to reach your own code\n" in out
     assert "(Pdb) 'n'" in out
     assert f"(Pdb) {upstream!r}" in out
+    assert "script.py(7)<module>()" in out  # `up 2` reached the script's own line
+    assert "(Pdb) ('o', 0.0)" in out  # and its names: x's step has not come yet
     assert "done" in out
