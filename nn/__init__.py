@@ -15,6 +15,7 @@ The seed's network, trained one step, and its error terms read off the neurons:
     0.03015
 """
 
+from nn import engine_check  # noqa: F401  (first: a foreign `autograd` is a one-line error)
 from nn.activations import ACTIVATIONS, Activation
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy_with_logits, half_squared_error, hinge, l2, mse, softplus
