@@ -12,17 +12,20 @@ Each takes predictions (a ``Value`` or number, or a list of them) and targets
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from autograd import Value, linear
+from nn.module import kind, number
 
 Scalar = Value | float
-Batch = Scalar | Sequence[Scalar]
+Batch = Scalar | Sequence[Scalar] | Any
+"""A loss's argument: one number or Value, a list or tuple of them, or a 1-D array."""
 
 
 def _pairs(predictions: Batch, targets: Batch, loss: str) -> tuple[list[Value], list[Scalar]]:
-    """Predictions (as Values) and targets as two lists of the same length."""
-    p = list(predictions) if isinstance(predictions, (list, tuple)) else [predictions]
-    t: list[Scalar] = list(targets) if isinstance(targets, (list, tuple)) else [targets]  # type: ignore[list-item]
+    """Predictions (as Values) and targets (floats or Values) as two lists of the same length."""
+    p = _batch(predictions, loss, "prediction")
+    t = _batch(targets, loss, "target")
     if len(p) != len(t):
         raise ValueError(f"{loss}: {len(p)} predictions but {len(t)} targets")
     if not p:
@@ -30,8 +33,20 @@ def _pairs(predictions: Batch, targets: Batch, loss: str) -> tuple[list[Value], 
     return [x if isinstance(x, Value) else Value(x) for x in p], t
 
 
+def _batch(x: Any, loss: str, what: str) -> list[Scalar]:
+    """``x`` as a list of floats and Values: a list, tuple or 1-D array item by item, else one item."""
+    ndim = getattr(x, "ndim", 0)  # NumPy scalars, arrays and torch tensors have one
+    if isinstance(x, (list, tuple)) or ndim == 1:
+        items = list(x)
+    elif ndim == 0:
+        items = [x]
+    else:
+        raise TypeError(f"{loss} takes a number, a list of numbers or a 1-D array of {what}s, got {kind(x)}")
+    return [number(v, loss, f"{what} {i}") for i, v in enumerate(items)]
+
+
 def _data(x: Scalar) -> float:
-    return x.data if isinstance(x, Value) else float(x)
+    return x.data if isinstance(x, Value) else x
 
 
 def _scaled_sum(terms: list[Value], scale: float) -> Value:
@@ -118,7 +133,10 @@ def l2(parameters: Sequence[Value]) -> Value:
     >>> l2([Value(3.0), Value(4.0)]).data
     25.0
     """
-    params = list(parameters)
+    params = [
+        p if isinstance(p, Value) else Value(number(p, "l2", f"parameter {i}"))
+        for i, p in enumerate(parameters)
+    ]
     if not params:
         return Value(0.0, "l2")
     out = linear(params, params)

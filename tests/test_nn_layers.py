@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import math
 import random
+from types import ModuleType
+from typing import Any
 
+import numpy as np
 import pytest
 
 from autograd import Value, no_grad
+from autograd.value import inputs_of
 from nn import ACTIVATIONS, MLP, Layer, Module, Neuron
 
 
@@ -169,7 +173,7 @@ def test_non_numeric_input_is_a_type_error(bad: list[object]) -> None:
 
 
 def test_input_that_is_not_a_list_is_a_type_error() -> None:
-    with pytest.raises(TypeError, match="list of 2 numbers or Values, got float"):
+    with pytest.raises(TypeError, match=r"list of 2 numbers or Values \(or a 1-D array\), got float"):
         MLP(2, [1], seed=0)(3.0)  # type: ignore[arg-type]
 
 
@@ -194,3 +198,186 @@ def test_delta_before_any_forward_is_a_clear_error() -> None:
 
 def test_repr_shows_the_shape() -> None:
     assert repr(MLP(2, [16, 16, 1])) == "MLP(2, [16, 16, 1], activation='relu', output_activation='linear')"
+
+
+def test_bad_sizes_name_the_argument() -> None:
+    with pytest.raises(TypeError, match=r"nin must be an int, got bool"):
+        MLP(True, [1])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"nin must be an int, got float"):
+        Neuron(2.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"nout must be an int, got str"):
+        Layer(2, "3")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"nouts\[1\] must be an int, got bool"):
+        MLP(2, [3, True])
+    with pytest.raises(ValueError, match=r"at least one neuron, got nouts\[0\]=0"):
+        MLP(2, [0, 1])
+    with pytest.raises(ValueError, match=r"at least one input, got nin=-1"):
+        MLP(-1, [1])
+    with pytest.raises(TypeError, match=r"nouts is a list of layer sizes"):
+        MLP(2, np.array([[3, 1]]))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"nouts is a list of layer sizes"):
+        MLP(2, "31")  # type: ignore[arg-type]
+
+
+def test_numpy_ints_are_sizes_stored_as_ints() -> None:
+    net = MLP(np.int64(2), [np.int32(3), np.int64(1)])  # type: ignore[arg-type]
+    assert type(net.nin) is int and type(net.layers[1].nin) is int
+    assert [len(layer.neurons) for layer in net.layers] == [3, 1]
+    assert repr(net) == "MLP(2, [3, 1], activation='relu', output_activation='linear')"
+    assert MLP(2, np.array([4, 1])).layers[0].nin == 2  # a 1-D array of sizes is a list of sizes
+    assert Neuron(np.uint8(3)).nin == 3  # type: ignore[arg-type]
+    assert Layer(np.int16(2), np.int16(5)).nin == 2  # type: ignore[arg-type]
+
+
+def test_other_arguments_are_checked_by_name() -> None:
+    with pytest.raises(TypeError, match=r"^activation must be the name of an activation, got NoneType"):
+        Neuron(2, activation=None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^output_activation: unknown activation 'softmax'"):
+        MLP(2, [2, 1], output_activation="softmax")
+    with pytest.raises(TypeError, match=r"^output_activation must be the name of an activation, got int"):
+        MLP(2, [2, 1], output_activation=0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^bias must be True or False, got str"):
+        MLP(2, [1], bias="no")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^bias must be True or False, got int"):
+        Layer(2, 1, bias=0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^label must be a str, got int"):
+        Neuron(2, label=3)  # type: ignore[arg-type]
+
+
+# --- numbers are numbers: NumPy and torch inputs ---------------------------
+
+MODULES = [
+    lambda: Neuron(3, activation="tanh", seed=1),
+    lambda: Layer(3, 2, activation="tanh", seed=1),
+    lambda: MLP(3, [4, 2], activation="tanh", seed=1),
+]
+
+
+def outputs(out: Value | list[Value]) -> list[float]:
+    return [v.data for v in (out if isinstance(out, list) else [out])]
+
+
+def assert_stored_as_floats(out: Value | list[Value]) -> None:
+    """Every number in the graph below ``out`` is a plain float: data, grads and constants."""
+    roots = out if isinstance(out, list) else [out]
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        assert type(node.data) is float and type(node.grad) is float, node
+        for x in inputs_of(node):
+            if isinstance(x, Value):
+                stack.append(x)
+            else:
+                assert type(x) is float, (node, x)
+
+
+ARRAY_LIKE_INPUTS = {
+    "1-D float64 array": np.array([0.5, -1.0, 2.0]),
+    "1-D float32 array": np.array([0.5, -1.0, 2.0], dtype=np.float32),
+    "1-D int array": np.array([1, -1, 2]),
+    "tuple of NumPy scalars": (np.float64(0.5), np.float32(-1.0), np.int64(2)),
+    "list of 0-d arrays": [np.array(0.5), np.array(-1.0), np.array(2.0)],
+    "list of ints": [1, -1, 2],
+}
+EXPECTED_INPUTS = {
+    "1-D float64 array": [0.5, -1.0, 2.0],
+    "1-D float32 array": [0.5, -1.0, 2.0],
+    "1-D int array": [1.0, -1.0, 2.0],
+    "tuple of NumPy scalars": [0.5, -1.0, 2.0],
+    "list of 0-d arrays": [0.5, -1.0, 2.0],
+    "list of ints": [1.0, -1.0, 2.0],
+}
+
+
+@pytest.mark.parametrize("make", MODULES, ids=["Neuron", "Layer", "MLP"])
+@pytest.mark.parametrize("name", sorted(ARRAY_LIKE_INPUTS))
+def test_numpy_inputs_are_plain_floats_inside(make: Any, name: str) -> None:
+    module = make()
+    out = module(ARRAY_LIKE_INPUTS[name])
+    assert outputs(out) == outputs(make()(EXPECTED_INPUTS[name]))
+    assert_stored_as_floats(out)
+    for v in out if isinstance(out, list) else [out]:
+        v.backward()
+    assert_stored_as_floats(out)
+    assert all(type(p.grad) is float and p.grad != 0.0 for p in module.parameters() if "w" in p.label)
+
+
+def test_neuron_inputs_are_floats_and_reading_them_changes_no_graph() -> None:
+    n = Neuron(2, seed=0)
+    n(np.array([0.25, 4.0]))
+    assert n.inputs == [0.25, 4.0]
+    assert all(type(x) is float for x in n.inputs)
+    assert all(type(x) is float for x in inputs_of(n.h)[2:4])  # still plain constants
+
+
+def test_values_among_numpy_scalars_keep_their_gradients() -> None:
+    x = Value(0.5, "x")
+    net = MLP(2, [3, 1], activation="tanh", seed=0)
+    out = net([x, np.float64(-1.0)])
+    out.backward()  # type: ignore[union-attr]
+    assert x.grad != 0.0
+    assert_stored_as_floats(out)
+
+
+def test_a_0d_torch_tensor_is_an_input_number(torch: ModuleType) -> None:
+    for make in MODULES:
+        x = [torch.tensor(0.5, dtype=torch.float64), torch.tensor(-1.0), 2.0]
+        out = make()(x)
+        assert outputs(out) == outputs(make()([0.5, -1.0, 2.0]))
+        assert_stored_as_floats(out)
+        for v in out if isinstance(out, list) else [out]:
+            v.backward()  # a Tensor in .data would fail here
+        assert_stored_as_floats(out)
+    # a 1-D tensor is a list of inputs, as a 1-D array is
+    net = MODULES[2]()
+    assert outputs(net(torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64))) == outputs(net([0.5, -1.0, 2.0]))
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (np.array([[0.5, -1.0, 2.0]]), r"\(or a 1-D array\), got a 2-D ndarray of shape \(1, 3\)"),
+        (np.zeros((3, 3)), r"\(or a 1-D array\), got a 2-D ndarray of shape \(3, 3\)"),
+        (np.float64(0.5), r"list of 3 numbers or Values \(or a 1-D array\), got float64"),
+        (np.array(0.5), r"list of 3 numbers or Values \(or a 1-D array\), got ndarray"),
+        ("abc", r"list of 3 numbers or Values \(or a 1-D array\), got str"),
+        ({1: 1, 2: 2, 3: 3}, r"list of 3 numbers or Values \(or a 1-D array\), got dict"),
+        (None, r"list of 3 numbers or Values \(or a 1-D array\), got NoneType"),
+        ([0.5, "1", 2.0], r"numbers or Values, got str as input 1"),
+        ([0.5, None, 2.0], r"numbers or Values, got NoneType as input 1"),
+        ([0.5, np.array([1.0]), 2.0], r"numbers or Values, got a 1-D ndarray of shape \(1,\) as input 1"),
+        ([0.5, 1.0, np.array([1.0, 2.0])], r"got a 1-D ndarray of shape \(2,\) as input 2"),
+        ([0.5, 1.0, 1j], r"numbers or Values, got complex as input 2"),
+        (np.array(["a", "b", "c"]), r"numbers or Values, got str_ as input 0"),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("make", MODULES, ids=["Neuron", "Layer", "MLP"])
+def test_what_is_not_a_list_of_numbers_is_a_type_error_naming_its_type(
+    make: Any, bad: object, message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        make()(bad)
+
+
+def test_an_element_that_is_a_torch_tensor_of_one_or_more_dimensions_is_refused(torch: ModuleType) -> None:
+    for bad in (torch.tensor([1.0]), torch.tensor([1.0, 2.0])):
+        with pytest.raises(TypeError, match=r"got a 1-D Tensor of shape \(\d,\) as input 1"):
+            MLP(2, [1], seed=0)([0.5, bad])
+    with pytest.raises(TypeError, match=r"got a 2-D Tensor"):
+        MLP(2, [1], seed=0)(torch.zeros(2, 2))
+
+
+@pytest.mark.parametrize("bad", [np.float64("nan"), np.array([1.0, np.inf]), [1.0, float("-inf")]], ids=repr)
+def test_non_finite_numpy_inputs_are_value_errors(bad: object) -> None:
+    with pytest.raises(ValueError):
+        MLP(2, [1], seed=0)(bad if isinstance(bad, (list, np.ndarray)) else [bad, 1.0])
+
+
+def test_an_int_too_large_for_a_float_is_an_overflow_error() -> None:
+    with pytest.raises(OverflowError, match="MLP input 0"):
+        MLP(2, [1], seed=0)([10**400, 1.0])

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
+import numpy as np
 import pytest
 
 from autograd import Value, gradcheck
+from autograd.value import inputs_of
 from nn import binary_cross_entropy_with_logits, half_squared_error, hinge, l2, mse, softplus
 
 
@@ -133,3 +137,119 @@ def test_numbers_are_accepted_as_predictions() -> None:
 def test_softplus_keeps_tiny_values() -> None:
     # log(1 + e⁻⁴⁰) is e⁻⁴⁰ to within 1e-17 relative; computed as log(1 + tiny) it would be 0.
     assert softplus(Value(-40.0)).data == pytest.approx(math.exp(-40.0), rel=1e-12)
+
+
+# --- numbers are numbers: NumPy and torch predictions and targets -----------
+
+LOSSES: dict[str, Callable[..., Value]] = {
+    "half_squared_error": half_squared_error,
+    "mse": mse,
+    "bce": binary_cross_entropy_with_logits,
+    "hinge": hinge,
+}
+PREDICTIONS = [0.5, -0.25]  # inside the margin of hinge, so every gradient is non-zero
+TARGETS = [1.0, -1.0]  # valid for every loss but bce, whose targets are in [0, 1]
+
+
+def targets_for(name: str) -> list[float]:
+    return [1.0, 0.0] if name == "bce" else TARGETS
+
+
+def assert_stored_as_floats(root: Value) -> None:
+    """Every number in the graph below ``root`` is a plain float: data, grads and constants."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        assert type(node.data) is float and type(node.grad) is float, node
+        for x in inputs_of(node):
+            if isinstance(x, Value):
+                stack.append(x)
+            else:
+                assert type(x) is float, (node, x)
+
+
+def reference(name: str) -> float:
+    return LOSSES[name](values(PREDICTIONS), targets_for(name)).data
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda xs: np.array(xs),
+        lambda xs: np.array(xs, dtype=np.float32),
+        lambda xs: [np.float64(x) for x in xs],
+        lambda xs: tuple(np.array(x) for x in xs),  # 0-d arrays
+    ],
+    ids=["1-D array", "1-D float32 array", "NumPy scalars", "0-d arrays"],
+)
+def test_numpy_predictions_and_targets(name: str, convert: Any) -> None:
+    loss = LOSSES[name]
+    predictions = values(PREDICTIONS)
+    for out in (
+        loss(predictions, convert(targets_for(name))),
+        loss(convert(PREDICTIONS), convert(targets_for(name))),
+        loss(convert(PREDICTIONS), targets_for(name)),
+    ):
+        assert out.data == reference(name)
+        out.backward()
+        assert_stored_as_floats(out)
+    assert all(type(p.grad) is float and p.grad != 0.0 for p in predictions)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_one_numpy_scalar_is_one_example(name: str) -> None:
+    loss = LOSSES[name]
+    target = np.float64(targets_for(name)[0])
+    out = loss(Value(0.5), target)
+    assert out.data == loss(Value(0.5), float(target)).data
+    assert_stored_as_floats(out)
+    out = loss(np.float32(0.5), np.int64(1))
+    assert out.data == loss(0.5, 1.0).data
+    assert_stored_as_floats(out)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_a_0d_torch_tensor_is_a_number(torch: ModuleType, name: str) -> None:
+    loss = LOSSES[name]
+    target = torch.tensor(targets_for(name)[0], dtype=torch.float64)
+    out = loss(torch.tensor(0.5), target)
+    assert out.data == loss(0.5, targets_for(name)[0]).data
+    out.backward()  # a Tensor in .data would fail here
+    assert_stored_as_floats(out)
+    both = loss(torch.tensor(PREDICTIONS, dtype=torch.float64), torch.tensor(targets_for(name)))
+    assert both.data == reference(name)  # a 1-D tensor is a batch, as a 1-D array is
+    with pytest.raises(TypeError, match=r"got a 1-D Tensor of shape \(2,\) as target 0"):
+        loss(values(PREDICTIONS), [torch.tensor(TARGETS), 1.0])
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize(
+    ("predictions", "targets", "message"),
+    [
+        (np.zeros((2, 1)), TARGETS, r"1-D array of predictions, got a 2-D ndarray of shape \(2, 1\)"),
+        (PREDICTIONS, np.zeros((1, 2)), r"1-D array of targets, got a 2-D ndarray of shape \(1, 2\)"),
+        ("ab", TARGETS, r"numbers or Values, got str as prediction 0"),
+        (PREDICTIONS, [1.0, None], r"numbers or Values, got NoneType as target 1"),
+        (PREDICTIONS, [1.0, "1"], r"numbers or Values, got str as target 1"),
+        ([0.5, np.array([1.0])], TARGETS, r"got a 1-D ndarray of shape \(1,\) as prediction 1"),
+        (None, 1.0, r"numbers or Values, got NoneType as prediction 0"),
+    ],
+    ids=repr,
+)
+def test_what_is_not_a_number_is_a_type_error_naming_its_type(
+    name: str, predictions: Any, targets: Any, message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        LOSSES[name](predictions, targets)
+
+
+def test_l2_takes_numpy_numbers_too() -> None:
+    out = l2([Value(3.0), np.float64(4.0), np.int64(1)])
+    assert out.data == 26.0
+    assert_stored_as_floats(out)
+    with pytest.raises(TypeError, match="got str as parameter 1"):
+        l2([Value(1.0), "x"])  # type: ignore[list-item]
