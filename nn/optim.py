@@ -12,6 +12,12 @@ grads for the next backward pass. A training step reads::
 Before changing anything, ``step()`` checks that every new value is finite;
 if one is not (a learning rate far too large), it raises ``OverflowError``
 naming the parameter and leaves all of them as they were.
+
+Settings (``lr``, ``momentum``, ``betas``, ``eps``) are checked whenever they
+are set, in the constructor or later (``opt.lr = 0.01`` for a schedule): a
+wrong type is a ``TypeError`` and a number out of range a ``ValueError``, both
+naming the setting, so a bad value never waits for ``step()`` to fail. They are
+kept as plain floats (a NumPy number is fine).
 """
 
 from __future__ import annotations
@@ -32,8 +38,16 @@ class Optimizer:
         for p in self.parameters:
             if not isinstance(p, Value):
                 raise TypeError(f"an optimizer takes Values, got {type(p).__name__}: {p!r}")
-        _check_rate("lr", lr)
         self.lr = lr
+
+    @property
+    def lr(self) -> float:
+        """The learning rate: a finite number > 0."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, lr: float) -> None:
+        self._lr = _positive("lr", lr)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
@@ -55,11 +69,33 @@ class Optimizer:
             p.data = x
 
 
-def _check_rate(name: str, x: object, upper: float = math.inf) -> None:
+def _number(name: str, x: object) -> float:
+    """``x`` as a finite float, or a TypeError/ValueError naming the setting ``name``."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
-    if not 0.0 <= float(x) < upper:
-        raise ValueError(f"{name} must be in [0, {upper}), got {x!r}")
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r:.80}")
+    try:
+        value = float(x)
+    except OverflowError:  # an int too large for a float
+        value = math.inf
+    if value - value != 0.0:
+        raise ValueError(f"{name} must be a finite number, got {x!r:.80}")
+    return value
+
+
+def _positive(name: str, x: object) -> float:
+    """A setting that must be > 0, such as ``lr`` and ``eps``."""
+    value = _number(name, x)
+    if not value > 0.0:
+        raise ValueError(f"{name} must be > 0, got {x!r}")
+    return value
+
+
+def _fraction(name: str, x: object) -> float:
+    """A setting in [0, 1), such as ``momentum`` and each of ``betas``."""
+    value = _number(name, x)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {x!r}")
+    return value
 
 
 class SGD(Optimizer):
@@ -79,9 +115,17 @@ class SGD(Optimizer):
 
     def __init__(self, parameters: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
         super().__init__(parameters, lr)
-        _check_rate("momentum", momentum, upper=1.0)
         self.momentum = momentum
         self._velocity: list[float] | None = None
+
+    @property
+    def momentum(self) -> float:
+        """μ, in [0, 1): how much of the previous step each step keeps (0: none)."""
+        return self._momentum
+
+    @momentum.setter
+    def momentum(self, momentum: float) -> None:
+        self._momentum = _fraction("momentum", momentum)
 
     def step(self) -> None:
         lr, mu = self.lr, self.momentum
@@ -124,14 +168,38 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(parameters, lr)
-        _check_rate("betas[0]", betas[0], upper=1.0)
-        _check_rate("betas[1]", betas[1], upper=1.0)
-        _check_rate("eps", eps)
         self.betas = betas
         self.eps = eps
         self.t = 0
         self._m = [0.0] * len(self.parameters)
         self._v = [0.0] * len(self.parameters)
+
+    @property
+    def betas(self) -> tuple[float, float]:
+        """(β₁, β₂), each in [0, 1): how slowly the two running averages forget."""
+        return self._betas
+
+    @betas.setter
+    def betas(self, betas: tuple[float, float]) -> None:
+        pairlike = hasattr(betas, "__len__") and getattr(betas, "ndim", 1) == 1  # a tuple, list or 1-D array
+        if isinstance(betas, (str, bytes)) or not pairlike:
+            raise TypeError(
+                f"betas must be a pair of numbers (beta1, beta2), got {type(betas).__name__}: {betas!r:.80}"
+            )
+        if len(betas) != 2:
+            raise ValueError(
+                f"betas must be a pair of numbers (beta1, beta2), got {len(betas)} of them: {betas!r:.80}"
+            )
+        self._betas = (_fraction("betas[0]", betas[0]), _fraction("betas[1]", betas[1]))
+
+    @property
+    def eps(self) -> float:
+        """A finite number > 0 added to √v̂, so that a step never divides by 0."""
+        return self._eps
+
+    @eps.setter
+    def eps(self, eps: float) -> None:
+        self._eps = _positive("eps", eps)
 
     def step(self) -> None:
         b1, b2 = self.betas

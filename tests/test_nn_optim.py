@@ -6,6 +6,7 @@ import math
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 
 from autograd import Value
@@ -142,3 +143,99 @@ def test_non_values_are_rejected() -> None:
         SGD([1.0], lr=0.1)  # type: ignore[list-item]
     with pytest.raises(TypeError, match="lr must be a number"):
         SGD([Value(1.0)], lr="0.1")  # type: ignore[arg-type]
+
+
+# --- settings are checked whenever they are set ---------------------------
+
+BAD_SETTINGS: list[tuple[str, Any, type[Exception], str]] = [
+    ("lr", "0.1", TypeError, r"^lr must be a number, got str"),
+    ("lr", None, TypeError, r"^lr must be a number, got NoneType"),
+    ("lr", True, TypeError, r"^lr must be a number, got bool"),
+    ("lr", 1j, TypeError, r"^lr must be a number, got complex"),
+    ("lr", np.array([0.1]), TypeError, r"^lr must be a number, got ndarray"),
+    ("lr", 0.0, ValueError, r"^lr must be > 0, got 0.0"),
+    ("lr", -0.1, ValueError, r"^lr must be > 0"),
+    ("lr", math.inf, ValueError, r"^lr must be a finite number, got inf"),
+    ("lr", math.nan, ValueError, r"^lr must be a finite number, got nan"),
+    ("lr", 10**400, ValueError, r"^lr must be a finite number"),
+]
+SGD_SETTINGS = [
+    *BAD_SETTINGS,
+    ("momentum", "0.9", TypeError, r"^momentum must be a number, got str"),
+    ("momentum", 1.0, ValueError, r"^momentum must be in \[0, 1\), got 1.0"),
+    ("momentum", -0.1, ValueError, r"^momentum must be in \[0, 1\)"),
+    ("momentum", math.nan, ValueError, r"^momentum must be a finite number"),
+]
+ADAM_SETTINGS = [
+    *BAD_SETTINGS,
+    ("betas", (0.9,), ValueError, r"^betas must be a pair of numbers \(beta1, beta2\), got 1 of them"),
+    ("betas", (0.9, 0.99, 0.999), ValueError, r"^betas must be a pair .* got 3 of them"),
+    ("betas", 0.9, TypeError, r"^betas must be a pair of numbers \(beta1, beta2\), got float"),
+    ("betas", "ab", TypeError, r"^betas must be a pair .* got str"),
+    ("betas", (0.9, 1.0), ValueError, r"^betas\[1\] must be in \[0, 1\), got 1.0"),
+    ("betas", (-0.1, 0.9), ValueError, r"^betas\[0\] must be in \[0, 1\)"),
+    ("betas", ("0.9", 0.999), TypeError, r"^betas\[0\] must be a number, got str"),
+    ("eps", 0.0, ValueError, r"^eps must be > 0, got 0.0"),
+    ("eps", -1e-8, ValueError, r"^eps must be > 0"),
+    ("eps", math.inf, ValueError, r"^eps must be a finite number"),
+    ("eps", "1e-8", TypeError, r"^eps must be a number, got str"),
+]
+
+
+def make_sgd(**settings: Any) -> SGD:
+    return SGD([Value(1.0)], **{"lr": 0.1, **settings})
+
+
+def make_adam(**settings: Any) -> Adam:
+    return Adam([Value(1.0)], **settings)
+
+
+@pytest.mark.parametrize(("make", "name", "bad", "error", "message"), [
+    *[(make_sgd, *case) for case in SGD_SETTINGS],
+    *[(make_adam, *case) for case in ADAM_SETTINGS],
+], ids=repr)  # fmt: skip
+def test_a_bad_setting_is_refused_at_construction(
+    make: Any, name: str, bad: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        make(**{name: bad})
+
+
+@pytest.mark.parametrize(("make", "name", "bad", "error", "message"), [
+    *[(make_sgd, *case) for case in SGD_SETTINGS],
+    *[(make_adam, *case) for case in ADAM_SETTINGS],
+], ids=repr)  # fmt: skip
+def test_a_bad_setting_is_refused_when_set_later_and_the_old_one_stays(
+    make: Any, name: str, bad: Any, error: type[Exception], message: str
+) -> None:
+    opt = make()
+    before = getattr(opt, name)
+    with pytest.raises(error, match=message):
+        setattr(opt, name, bad)
+    assert getattr(opt, name) == before
+    opt.parameters[0].grad = 1.0
+    opt.step()  # still works
+    assert opt.parameters[0].data < 1.0
+
+
+def test_numpy_settings_are_kept_as_plain_floats() -> None:
+    opt = SGD([Value(1.0)], lr=np.float32(0.5), momentum=np.float64(0.25))
+    assert type(opt.lr) is float and opt.lr == 0.5
+    assert type(opt.momentum) is float and opt.momentum == 0.25
+    opt.lr = np.int64(2)
+    assert type(opt.lr) is float and opt.lr == 2.0
+    adam = Adam([Value(1.0)], lr=np.float64(0.01), betas=np.array([0.5, 0.75]), eps=np.float32(0.125))
+    assert adam.betas == (0.5, 0.75) and all(type(b) is float for b in adam.betas)
+    assert type(adam.eps) is float and adam.eps == 0.125
+    adam.betas = [0.25, 0.5]  # type: ignore[assignment]
+    assert adam.betas == (0.25, 0.5)
+
+
+def test_a_learning_rate_schedule_still_works() -> None:
+    w = Value(1.0)
+    opt = SGD([w], lr=0.5)
+    for lr in (0.5, 0.25):
+        opt.lr = lr
+        w.grad = 1.0
+        opt.step()
+    assert w.data == 0.25
