@@ -82,8 +82,11 @@ def _check(params: list[Value], document: Any, path: Path) -> list[float]:
     """The file's numbers, in order, once every one of them is known to fit ``params``."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f'{path}: not a glassgrad parameter file (no "format": {FORMAT!r})')
-    if document.get("version") != VERSION:
-        version = document.get("version")
+    version = document.get("version")
+    if type(version) is not int:  # not isinstance: to Python true is an int, but it is no version
+        found = f"{json.dumps(version):.80}" if "version" in document else "none"
+        raise ValueError(f'{path}: "version" must be a whole number such as {VERSION}, got {found}')
+    if version != VERSION:
         raise ValueError(f"{path}: format version {version!r}, but this glassgrad reads version {VERSION}")
     entries = document.get("parameters")
     if not isinstance(entries, list):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,20 @@ BAD_FILES = {
     "not an object": ("[1, 2, 3]", "not a glassgrad parameter file"),
     "another format": (json.dumps(document_with(format="other")), "not a glassgrad parameter file"),
     "another version": (json.dumps(document_with(version=2)), "version 2"),
+    "version true": (
+        json.dumps(document_with(version=True)),
+        '"version" must be a whole number such as 1, got true',
+    ),
+    "version 1.0": (
+        json.dumps(document_with(version=1.0)),
+        '"version" must be a whole number such as 1, got 1.0',
+    ),
+    "version a string": (json.dumps(document_with(version="1")), 'must be a whole number such as 1, got "1"'),
+    "version null": (json.dumps(document_with(version=None)), "must be a whole number such as 1, got null"),
+    "no version": (
+        json.dumps({k: v for k, v in document_with().items() if k != "version"}),
+        "must be a whole number such as 1, got none",
+    ),
     "parameters not a list": (json.dumps(document_with(parameters={"a": 1})), "must be a list"),
     "too few": (
         json.dumps(document_with(parameters=document_with()["parameters"][:-1])),
@@ -205,3 +220,82 @@ def test_a_file_nested_too_deeply_is_a_value_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="nested too deeply"):
         load(net, path)
     assert snapshot(net) == before
+
+
+# --- save() writes as an in-place write would: permissions and symbolic links --
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="permission bits are POSIX")
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o604, 0o444, 0o755])
+def test_save_keeps_an_existing_files_permissions(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "m.json"
+    save(model(0), path)
+    path.chmod(mode)
+    save(model(1), path)
+    assert mode_of(path) == mode
+    net = model(2)
+    load(net, path)
+    assert snapshot(net) == snapshot(model(1))
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links need privileges on Windows")
+@pytest.mark.parametrize("relative", [False, True], ids=["absolute link", "relative link"])
+def test_save_through_a_symlink_updates_its_target_and_keeps_the_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, relative: bool
+) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "links").mkdir()
+    target = tmp_path / "models" / "m.json"
+    link = tmp_path / "links" / "current.json"
+    save(model(0), target)
+    target.chmod(0o640)
+    link.symlink_to(Path("../models/m.json") if relative else target)
+    before = os.readlink(link)
+
+    renames: list[tuple[Path, Path]] = []
+    real_replace = os.replace
+
+    def replace(source: Any, destination: Any) -> None:
+        renames.append((Path(source), Path(destination)))
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert save(model(1), link) == link
+    monkeypatch.undo()
+
+    assert link.is_symlink() and os.readlink(link) == before  # the link is still the same link
+    net = model(2)
+    load(net, target)
+    assert snapshot(net) == snapshot(model(1))  # the target has the new parameters
+    assert mode_of(target) == 0o640
+    ((source, destination),) = renames
+    assert source.parent == target.parent and destination == target  # atomic: renamed within one folder
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["m.json"]
+    assert sorted(p.name for p in (tmp_path / "links").iterdir()) == ["current.json"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links need privileges on Windows")
+def test_save_through_a_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "new.json")
+    save(model(0), link)
+    assert link.is_symlink()
+    net = model(1)
+    load(net, tmp_path / "new.json")
+    assert snapshot(net) == snapshot(model(0))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links need privileges on Windows")
+def test_save_through_a_loop_of_symlinks_is_an_error_and_changes_nothing(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(OSError, match="loop of symbolic links"):
+        save(model(0), a)
+    assert a.is_symlink() and b.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]
