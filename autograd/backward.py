@@ -1,19 +1,32 @@
 """The backward pass: ``backward()``, ``backward_steps()`` and ``grad()``.
 
-All three walk ``topological_order(root)`` in reverse. At each node the
-gradient d root / d node (the *upstream* gradient) is final; the node's op
-rule gives the local derivative d node / d parent for each parent, and the
-chain rule adds ``upstream * local`` to that parent's gradient.
+The algorithm, in its plain form (``backward_steps`` below is exactly this)::
+
+    order = topological_order(root)            # parents before children
+    grads = {node: 0.0 for node in order}
+    grads[root] = 1.0                           # d root / d root
+    for node in reversed(order):                # children before parents
+        g = grads[node]                         # final: every path to node is in
+        node.grad += g
+        shares = node.op.backward(g, node.data, *parents' data)   # the op's rule
+        for parent, share in zip(node.parents, shares):
+            grads[parent] += share              # the chain rule: g · d node / d parent
+
+``backward()`` is the same walk, made fast in two ways. The running sums live
+in a slot of each node (``_g``) instead of a dict, and each node class applies
+the chain rule itself (``_chain`` in ``autograd/value.py``: the one place where
+a node's gradient is passed on to its inputs). Constants (the 2 in ``x * 2``)
+need no gradient, so the fast walk leaves them out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.graph import WALK_LOCK, clear_marks, marked_order, topological_order
-from autograd.value import Value, _Binary, _recording, _to_float, _Unary, describe, inputs_of
+from autograd.graph import WALK_LOCK, topological_order, walk_order
+from autograd.value import Value, _recording, _to_float, describe, inputs_of
 
 
 def name(v: Value) -> str:
@@ -31,7 +44,8 @@ class Step:
         contributions: one ``(parent, local, contribution)`` per parent, in
             ``node.parents`` order: ``local`` is d node / d parent and
             ``contribution == upstream * local`` is what this step adds to
-            ``parent.grad``.
+            ``parent.grad``. (Only where ``local`` overflows a float, as 1/x
+            does for a subnormal x, is the contribution worked out by dividing.)
     """
 
     node: Value
@@ -53,24 +67,6 @@ def _factor(x: float) -> str:
     return f"({x:.4g})" if x < 0 else f"{x:.4g}"
 
 
-def _locals(node: Value, differentiable: bool) -> tuple[Any, ...]:
-    """The local derivatives d node / d parent, from the node's op rule.
-
-    On the fast path the rule sees floats; with ``differentiable`` it sees the
-    Values themselves, so the derivatives it returns are recorded as a graph.
-    A leaf has none.
-    """
-    if not node.parents:
-        return ()
-    rule = node.op.backward  # type: ignore[attr-defined]
-    inputs = node.parents if differentiable else [p.data for p in node.parents]
-    try:
-        local_derivatives: tuple[Any, ...] = rule(node if differentiable else node.data, *inputs)
-    except (ArithmeticError, ValueError) as e:
-        raise _context(node, e) from None
-    return local_derivatives
-
-
 def _context(node: Value, error: Exception) -> Exception:
     inputs = ", ".join(describe(p) for p in inputs_of(node))
     return type(error)(f"backward through {node.op}({inputs}): {error}")
@@ -82,83 +78,55 @@ def _overflowed(node: Value, g: float) -> OverflowError:
     )
 
 
-def _run(root: Value, gradient: float, into_grad: bool) -> list[Value]:
-    """The backward pass on floats.
+def _walk(root: Value, gradient: float, keep: bool) -> None:
+    """The backward pass on floats, summing each node's gradient in its slot ``_g``.
 
-    With ``into_grad`` each node's gradient is added to ``.grad`` and dropped.
-    Otherwise it stays in the scratch slot ``_g`` for the caller to read: the
-    nodes are returned, and the caller must ``clear_marks`` them.
-
-    This loop is where backward spends its time, so the common node shapes are
-    unrolled and constants kept as floats are skipped (they need no gradient).
+    With ``keep`` the gradients stay in the slots for ``grad()`` to read;
+    otherwise each is added into ``.grad`` and dropped as soon as it is used.
     """
-    order = marked_order(root)
-    walked: list[Value] = []  # nodes whose _g the caller still has to read
-    node = root
-    try:
-        root._g = gradient
-        # Popping from the end walks in reverse topological order, and lets
-        # the list shrink as the grads fill in: a lower peak of memory.
-        while order:
-            node = order.pop()
-            g = node._g
-            if g - g != 0.0:  # inf or nan
-                raise _overflowed(node, g)
-            if into_grad:
-                node.grad += g
-                node._g = None
-            else:
-                walked.append(node)
-            cls = type(node)
-            if cls is Value:
-                continue
-            rule = node.op.backward  # type: ignore[attr-defined]
+    zero = float("0")  # this walk's own 0.0: see walk_order
+    order = walk_order(root, zero)
+    root._g = gradient
+    # Popping from the end walks in reverse topological order and shrinks the
+    # list as the gradients fill in: a lower peak of memory.
+    while True:  # (`while True`, not `while order`: see walk_order)
+        node = order.pop()
+        g = node._g
+        if g - g != 0.0:  # inf or nan
+            raise _overflowed(node, g)
+        if not keep:
+            node.grad += g
+            node._g = None
+        if type(node) is not Value:  # a leaf has nothing to pass on
             try:
-                if cls is _Binary:
-                    a, b = node._a, node._b  # type: ignore[attr-defined]
-                    if type(a) is float:
-                        b._g += g * rule(node.data, a, b.data)[1]
-                    elif type(b) is float:
-                        a._g += g * rule(node.data, a.data, b)[0]
-                    else:
-                        la, lb = rule(node.data, a.data, b.data)
-                        a._g += g * la
-                        b._g += g * lb
-                elif cls is _Unary:
-                    a = node._a  # type: ignore[attr-defined]
-                    a._g += g * rule(node.data, a.data)[0]
-                else:
-                    inputs = node._p  # type: ignore[attr-defined]
-                    data = [x if type(x) is float else x.data for x in inputs]
-                    for x, local in zip(inputs, rule(node.data, *data)):
-                        if type(x) is not float:
-                            x._g += g * local
+                node._chain(g)
             except (ArithmeticError, ValueError) as e:
                 raise _context(node, e) from None
-    except BaseException:
-        clear_marks([node, *order, *walked])
-        raise
-    return walked
+        if not order:
+            return
 
 
-def _run_differentiable(root: Value) -> list[Value]:
-    """The backward pass on Values: every gradient is itself recorded in a graph.
+def _walk_values(root: Value) -> None:
+    """The backward pass on Values, for ``create_graph``: every gradient is recorded in a graph.
 
-    Leaves d root / d node in each node's ``_g`` (as a Value, or 0.0); the
-    caller must ``clear_marks`` the returned nodes.
+    The same walk as ``_walk``, with the op rules run on the Values themselves
+    (constants as plain floats, whose shares the rules may skip). It leaves
+    d root / d node in each node's ``_g``.
     """
-    order = marked_order(root, constants=True)
-    order.reverse()
-    try:
-        root._g = Value(1.0)
-        for node in order:
-            g = node._g
-            for parent, local in zip(node.parents, _locals(node, differentiable=True)):
-                parent._g += g * local
-    except BaseException:
-        clear_marks(order)
-        raise
-    return order
+    zero = float("0")
+    order = walk_order(root, zero)
+    root._g = Value(1.0)
+    for node in reversed(order):
+        inputs = inputs_of(node)
+        if not inputs:
+            continue
+        try:
+            shares = node.op.backward(node._g, node, *inputs)  # type: ignore[attr-defined]
+        except (ArithmeticError, ValueError) as e:
+            raise _context(node, e) from None
+        for x, share in zip(inputs, shares):
+            if type(x) is not float:
+                x._g += share  # type: ignore[union-attr]
 
 
 def backward(root: Value, gradient: float = 1.0) -> None:
@@ -169,37 +137,46 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     """
     gradient = _to_float(gradient, "backward(gradient=...)")
     with WALK_LOCK:
-        _run(root, gradient, into_grad=True)
+        _walk(root, gradient, keep=False)
 
 
 def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
     """The walk of ``backward()``, one ``Step`` per node, each node once, root first.
 
     Running it to the end leaves exactly the gradients ``backward()`` leaves;
-    a node's step comes before the steps of its parents. Stop anywhere: the
-    gradients added so far stay, as they would in a half-run backward.
+    a node's step comes before the steps of its parents. Constants get a step
+    too (their ``grad`` is worked out from their node's: see ``Constant``).
+    Stop anywhere: the gradients added so far stay, as in a half-run backward.
     """
     gradient = _to_float(gradient, "backward_steps(gradient=...)")
-    # The steps keep their sums in a dict, not in the nodes' scratch slots:
-    # a paused walk must not get in the way of the next one.
+    # The steps keep their sums in a dict, not in the nodes' slots: a paused
+    # walk must not get in the way of the next one.
     order = topological_order(root)
-    order.reverse()
-    upstream: dict[Value, float] = {node: 0.0 for node in order}
-    upstream[root] = gradient
-    for node in order:
-        g = upstream.pop(node)
-        if g - g != 0.0:
-            raise _overflowed(node, g)
-        node.grad += g
-        contributions = []
-        for parent, local in zip(node.parents, _locals(node, differentiable=False)):
-            contribution = g * local
-            upstream[parent] += contribution
-            contributions.append((parent, local, contribution))
-        yield Step(node, g, tuple(contributions))
+    grads: dict[Value, float] = {node: 0.0 for node in order}
+    grads[root] = gradient
+    for node in reversed(order):
+        g = grads.pop(node)
+        contributions: tuple[tuple[Value, float, float], ...] = ()
+        if not node.is_constant:  # nothing needs a constant's gradient, nor may it fail a walk
+            if g - g != 0.0:
+                raise _overflowed(node, g)
+            node.grad += g
+            parents = node.parents
+            if parents:
+                data = [p.data for p in parents]
+                rule = node.op.backward  # type: ignore[attr-defined]
+                try:
+                    local_derivatives = rule(1.0, node.data, *data)
+                    shares = rule(g, node.data, *data)
+                except (ArithmeticError, ValueError) as e:
+                    raise _context(node, e) from None
+                contributions = tuple(zip(parents, local_derivatives, shares))
+                for parent, share in zip(parents, shares):
+                    grads[parent] += share
+        yield Step(node, g, contributions)
 
 
-def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Value]:
+def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> list[Value]:
     """d output / d input for each of ``inputs``, leaving every ``.grad`` untouched.
 
     With ``create_graph=True`` the results are Values recorded in a graph of
@@ -220,12 +197,14 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         if not isinstance(v, Value):
             raise TypeError(f"grad() takes Values, got {type(v).__name__}: {v!r}")
     with WALK_LOCK:
+        for v in inputs:
+            v._g = None  # stays None if the walk does not reach v
         if create_graph and _recording.get():
-            order = _run_differentiable(output)
+            _walk_values(output)
         else:
-            order = _run(output, 1.0, into_grad=False)
-        try:
-            results = [v._g for v in inputs]
-        finally:
-            clear_marks(order)
+            _walk(output, 1.0, keep=True)
+        results: list[Any] = [v._g for v in inputs]
+        # Not needed for correctness (the next walk ignores old marks), but the
+        # slots would keep these gradients, and with create_graph their graphs, alive.
+        walk_order(output, float("0"))
     return [r if isinstance(r, Value) else Value(0.0 if r is None else r) for r in results]

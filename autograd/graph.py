@@ -1,18 +1,17 @@
 """The order of a graph's nodes, found without recursion.
 
-``topological_order(root)`` is shared by ``backward()``, ``backward_steps()``,
-``grad()`` and the renderer. It is an iterative depth-first search with an
-explicit stack, so a chain of a million operations needs no deep Python stack
-(micrograd's recursive version fails near 1,000).
+``topological_order(root)`` lists every node ``root`` depends on, parents
+before children; reversed, it is the order of the backward pass. It is an
+iterative depth-first search with an explicit stack, so a chain of a million
+operations needs no deep Python stack (micrograd's recursive version fails
+near 1,000). ``backward()``, ``grad()`` and the views all walk this one order.
 """
 
 from __future__ import annotations
 
 import threading
 
-from autograd.value import Value, _Binary, _Nary, _Unary
-
-_OPEN = object()  # marks a node whose parents are still being visited
+from autograd.value import Value, _Binary, _Nary, _Unary, inputs_of
 
 WALK_LOCK = threading.RLock()
 """Held by every walk that marks nodes: a walk borrows a slot of each node it
@@ -25,72 +24,98 @@ def topological_order(root: Value) -> list[Value]:
 
     Reversed, it is the order of the backward pass: a node comes before all of
     its parents, so by the time a node is reached every path from the root to
-    it has already added its share to the node's gradient.
+    it has already added its share to the node's gradient. Constants (the 1 in
+    ``x * w + 1``) are in it as ``Constant`` leaves, first of all.
 
         >>> from autograd import Value
         >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
-        >>> y = x * w
-        >>> [v.label or v.op for v in topological_order(y)]
-        ['w', 'x', '*']
+        >>> y = x * w + 1
+        >>> [v.label or v.op or v.data for v in topological_order(y)]
+        [1.0, 'w', 'x', '*', '+']
     """
     with WALK_LOCK:
-        order = marked_order(root, constants=True)
-        clear_marks(order)
-    return order
+        order = walk_order(root, float("0"))
+    constants = [
+        p for node in order if float in map(type, inputs_of(node)) for p in node.parents if p.is_constant
+    ]
+    constants.reverse()  # so that the backward pass meets them in the order of their nodes
+    return constants + order
 
 
-def marked_order(root: Value, constants: bool = False) -> list[Value]:
-    """``topological_order``, leaving each node's scratch slot ``_g`` at 0.0.
+def walk_order(root: Value, zero: float) -> list[Value]:
+    """``topological_order`` without the constants, for a walk to use.
 
-    That 0.0 is where the backward pass then sums the node's gradient. Using a
-    slot of the node as the visited mark is for speed and memory: a visited
-    set would cost about 40 bytes per node and a hash per visit. Callers must
-    hold ``WALK_LOCK`` and ``clear_marks`` the nodes when done, so that the
-    next walk starts clean.
+    It leaves each node's scratch slot ``_g`` set to ``zero``: a float 0.0 that
+    is this walk's own object (``float("0")`` makes a new one), where the
+    backward pass then sums the node's gradient. Callers hold ``WALK_LOCK``.
 
-    Constants that are still plain floats (see ``_Binary``) are left out
-    unless ``constants`` is set: then they are made leaf Values and included.
+    The marks are this walk's own objects, so a mark left by an earlier walk
+    is never taken for one of this walk's: if a walk is interrupted anywhere
+    (Ctrl-C), the next one is still right, and no cleanup has to run.
+
+    Using a slot of the node as the visited mark is for speed and memory: a
+    visited set would cost about 40 bytes per node and a hash per visit.
     """
+    opened = object()  # this walk's mark for "parents still being visited"
     order: list[Value] = []
     stack = [root]
     push, pop, emit = stack.append, stack.pop, order.append
-    try:
-        while stack:
-            node = pop()
-            mark = node._g
-            if mark is None:  # first visit: come back after its parents
-                node._g = _OPEN
+    # `while True` with the test at the bottom, not `while stack:`: on CPython
+    # 3.11 such a loop lets the function specialise from its first call (a cold
+    # walk measured 2-4x faster; benchmarks run each workload in a new process).
+    while True:
+        node = pop()
+        mark = node._g
+        if mark is opened:  # all its parents are done
+            node._g = zero
+            emit(node)
+        elif mark is not zero:  # first visit: come back after its parents
+            cls = type(node)
+            # Parents are pushed in operand order, so the last is visited first
+            # and the backward pass, which runs this order in reverse, reaches
+            # the first operand's side first. A leaf parent is emitted the
+            # moment it is found rather than pushed and popped (wide graph
+            # backward: -20%), in reverse operand order for the same reason.
+            # The shapes are unrolled to read slots directly, with no parents
+            # tuple to build (10^5 chain 440 -> 370 ms, wide 168 -> 100 ms).
+            if cls is _Binary:
+                node._g = opened
                 push(node)
-                cls = type(node)
-                # The last parent pushed is visited (and emitted) first, so the
-                # reversed order, the backward pass, takes parents in operand
-                # order: y, then x, then w for y = x * w.
-                if constants or cls is _Nary:
-                    for parent in node.parents if constants else node._p:  # type: ignore[attr-defined]
-                        if type(parent) is not float and parent._g is None:
-                            push(parent)
-                elif cls is _Binary:  # read the slots: no parents tuple to build
-                    a, b = node._a, node._b  # type: ignore[attr-defined]
-                    if type(a) is not float and a._g is None:
+                a, b = node._a, node._b  # type: ignore[attr-defined]
+                if type(b) is Value and b._g is not zero:
+                    b._g = zero
+                    emit(b)
+                if type(a) is Value:
+                    if a._g is not zero:
+                        a._g = zero
+                        emit(a)
+                elif type(a) is not float and a._g is not zero:
+                    push(a)
+                if type(b) is not Value and type(b) is not float and b._g is not zero:
+                    push(b)
+            elif cls is _Unary:
+                node._g = opened
+                push(node)
+                a = node._a  # type: ignore[attr-defined]
+                if a._g is not zero:
+                    if type(a) is Value:
+                        a._g = zero
+                        emit(a)
+                    else:
                         push(a)
-                    if type(b) is not float and b._g is None:
-                        push(b)
-                elif cls is _Unary:
-                    a = node._a  # type: ignore[attr-defined]
-                    if a._g is None:
-                        push(a)
-            elif mark is _OPEN:  # all parents done
-                node._g = 0.0
+            elif cls is _Nary:
+                node._g = opened
+                push(node)
+                inputs = node._p  # type: ignore[attr-defined]
+                for parent in reversed(inputs):
+                    if type(parent) is Value and parent._g is not zero:
+                        parent._g = zero
+                        emit(parent)
+                for parent in inputs:
+                    if type(parent) is not Value and type(parent) is not float and parent._g is not zero:
+                        push(parent)
+            else:  # a leaf
+                node._g = zero
                 emit(node)
-            # else: already emitted (it was pushed twice before its first visit)
-    except BaseException:
-        clear_marks(order)
-        clear_marks(stack)
-        raise
-    return order
-
-
-def clear_marks(nodes: list[Value]) -> None:
-    """Reset the scratch slot of ``nodes``, so that the next walk starts clean."""
-    for node in nodes:
-        node._g = None
+        if not stack:
+            return order

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import numbers
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from autograd import ops
-from autograd.ops import ADD, DIV, MUL, POW, SUB, Op
+from autograd.ops import ADD, DIV, MUL, POW, POW_OF_CONSTANT, SUB, Op
 
 if TYPE_CHECKING:
     from autograd.backward import Step
@@ -60,12 +61,15 @@ def _to_float(x: Any, where: str) -> float:
             or not hasattr(x, "__float__")
         ):
             raise TypeError(f"{where} takes an int or a float, got {type(x).__name__}: {x!r}")
+        original = x
         try:
             x = float(x)
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, RuntimeError) as e:  # RuntimeError: a torch tensor of many numbers
             raise TypeError(f"{where} takes an int or a float, got {type(x).__name__}: {e}") from None
         except OverflowError:
             raise OverflowError(f"{where} got a number too large for a float: {x!r:.40}") from None
+        if x in (math.inf, -math.inf) and original != x:  # Decimal("1e400") converts to inf
+            raise OverflowError(f"{where} got a number too large for a float: {original!r:.40}")
     if x - x != 0.0:  # only inf and nan fail this
         raise ValueError(
             f"{where} got {x!r}; glassgrad keeps every value finite so that a bad "
@@ -95,6 +99,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "_g")
     op: str = ""  # an Op (a str carrying its rules) in nodes made by operations
     parents: tuple[Value, ...] = ()
+    is_constant: bool = False  # True for a Constant: a plain number of your code, seen as a leaf
 
     def __init__(self, data: Any, label: str = "") -> None:
         if type(data) is not float or data - data != 0.0:  # not a finite float
@@ -139,7 +144,7 @@ class Value:
         return _binary(POW, self, other if isinstance(other, Value) else _number(other, POW))
 
     def __rpow__(self, other: Operand) -> Value:
-        return _binary(POW, _number(other, POW), self)
+        return _binary(POW_OF_CONSTANT, _number(other, POW), self)
 
     def __neg__(self) -> Value:
         return _unary(ops.NEG, self)
@@ -187,6 +192,9 @@ class Value:
         return self.data >= _data(other)
 
     # --- the backward pass (autograd/backward.py) ---------------------------
+
+    def _chain(self, g: float) -> None:
+        """The chain rule at this node: a leaf has no inputs to pass ``g`` on to."""
 
     def backward(self, gradient: float = 1.0, breakpoint_at: str | None = None) -> None:
         """Add d(self)/d(node) * gradient into ``node.grad`` for every node self depends on.
@@ -240,19 +248,19 @@ class _Unary(Value):
     def parents(self) -> tuple[Value, ...]:  # type: ignore[override]
         return (self._a,)
 
+    def _chain(self, g: float) -> None:
+        """The chain rule at this node: pass its gradient ``g`` on to its input."""
+        a = self._a
+        a._g += self.op.backward(g, self.data, a.data)[0]  # type: ignore[attr-defined]
+
 
 class _Binary(Value):
     """A node made by an op of two inputs (``+ - * / **``).
 
     A constant operand (the 2 in ``x * 2``) is kept as a plain float: that
     saves a whole leaf object per constant, which makes a chain of
-    ``x * 1.0001 + 0.0001`` about twice as fast to build and to walk. The first
-    look at ``parents`` turns it into a leaf ``Value``, the same one from then
-    on, with the gradient it would have had (see ``_as_values``).
-
-    That gradient is worked out when the constant is made, from the data of
-    the node's other inputs at that moment: change a weight's data (an
-    optimizer step) before you first look, and it follows the new data.
+    ``x * 1.0001 + 0.0001`` about twice as fast to build and to walk. Reading
+    ``parents`` shows it as a ``Constant``.
     """
 
     __slots__ = ("op", "_a", "_b")
@@ -268,15 +276,28 @@ class _Binary(Value):
 
     @property
     def parents(self) -> tuple[Value, ...]:  # type: ignore[override]
-        if type(self._a) is float or type(self._b) is float:
-            self._a, self._b = _as_values(self, (self._a, self._b))
-        return (self._a, self._b)  # type: ignore[return-value]
+        return _with_constants(self, (self._a, self._b))
+
+    def _chain(self, g: float) -> None:
+        """The chain rule at this node: pass its gradient ``g`` on to its inputs.
+
+        A constant input needs no gradient, so its share is dropped.
+        """
+        a, b = self._a, self._b
+        if type(a) is float:
+            b._g += self.op.backward(g, self.data, a, b.data)[1]  # type: ignore[attr-defined, union-attr]
+        elif type(b) is float:
+            a._g += self.op.backward(g, self.data, a.data, b)[0]  # type: ignore[attr-defined, union-attr]
+        else:
+            g_a, g_b = self.op.backward(g, self.data, a.data, b.data)  # type: ignore[attr-defined, union-attr]
+            a._g += g_a  # type: ignore[union-attr]
+            b._g += g_b  # type: ignore[union-attr]
 
 
 class _Nary(Value):
     """A node made by an op of any number of inputs (``linear``: a whole neuron).
 
-    Like ``_Binary`` it keeps constant inputs as floats until ``parents`` is read.
+    Like ``_Binary`` it keeps constant inputs as plain floats.
     """
 
     __slots__ = ("op", "_p")
@@ -291,32 +312,73 @@ class _Nary(Value):
 
     @property
     def parents(self) -> tuple[Value, ...]:  # type: ignore[override]
-        if float in map(type, self._p):
-            self._p = _as_values(self, self._p)
-        return self._p  # type: ignore[return-value]
+        return _with_constants(self, self._p)
 
-
-def _as_values(node: Value, inputs: tuple[Value | float, ...]) -> tuple[Value, ...]:
-    """``inputs`` with each constant float made a leaf Value.
-
-    The new leaf gets the gradient it would have had as a node all along: a
-    constant feeds only this node, so every backward pass through the node
-    added ``upstream × local`` to it, and the upstreams add up to ``node.grad``.
-    """
-    local_derivatives: tuple[Any, ...] = ()
-    if node.grad != 0.0:
+    def _chain(self, g: float) -> None:
+        """The chain rule at this node: pass its gradient ``g`` on to its inputs."""
+        inputs = self._p
         data = [x if type(x) is float else x.data for x in inputs]  # type: ignore[union-attr]
-        # If the rule fails here, the backward pass through this node failed too, and said why.
-        with contextlib.suppress(ArithmeticError, ValueError):
-            local_derivatives = node.op.backward(node.data, *data)  # type: ignore[attr-defined]
-    values = []
-    for i, x in enumerate(inputs):
-        if type(x) is float:
-            x = Value(x)
-            if local_derivatives:
-                x.grad = node.grad * local_derivatives[i]
-        values.append(x)
-    return tuple(values)  # type: ignore[arg-type]
+        for x, share in zip(inputs, self.op.backward(g, self.data, *data)):  # type: ignore[attr-defined]
+            if type(x) is not float:
+                x._g += share  # type: ignore[union-attr]
+
+
+class Constant(Value):
+    """A number that was a plain int or float in your code: the 2 in ``x * 2``.
+
+    Nodes keep such numbers as floats, the cheapest form. ``node.parents``
+    shows each as a ``Constant``, made afresh on each read, so that reading the
+    graph never changes it. Two reads give equal Constants (``==``, same hash),
+    which stand for the same input of the same node.
+
+    Nothing needs a constant's gradient, so no walk works it out. Its ``grad``
+    is worked out when you read it, from its node's gradient and the current
+    data: d root / d constant, the gradient it would have had as a leaf.
+    """
+
+    __slots__ = ("_node", "_index")
+    is_constant = True
+
+    def __init__(self, node: Value, index: int, data: float) -> None:
+        self.data = data
+        self.label = ""
+        self._g = None
+        self._node = node
+        self._index = index
+
+    @property
+    def grad(self) -> float:
+        node = self._node
+        if node.grad == 0.0:
+            return 0.0
+        data = [x if type(x) is float else x.data for x in inputs_of(node)]  # type: ignore[union-attr]
+        share: float = node.op.backward(node.grad, node.data, *data)[self._index]  # type: ignore[attr-defined]
+        return share
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        raise AttributeError(
+            f"the grad of the constant {self.data!r} is worked out from its node's grad; it cannot be set"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is Constant and other._node is self._node and other._index == self._index
+        )
+
+    def __hash__(self) -> int:
+        return hash((id(self._node), self._index))
+
+    def __repr__(self) -> str:
+        return f"Constant({self.data!r})"
+
+
+def _with_constants(node: Value, inputs: tuple[Value | float, ...]) -> tuple[Value, ...]:
+    """``inputs`` with each constant float shown as a ``Constant``."""
+    return tuple(
+        Constant(node, i, x) if type(x) is float else x  # type: ignore[misc]
+        for i, x in enumerate(inputs)
+    )
 
 
 def inputs_of(node: Value) -> tuple[Value | float, ...]:
@@ -385,8 +447,15 @@ def _unary(op: Op, a: Value) -> Value:
 
 
 def apply(op: Op, *inputs: Operand) -> Value:
-    """Apply any op of the table to ``inputs`` (Values or numbers), recording it."""
+    """Apply any op of the table to ``inputs`` (Values or numbers), recording it.
+
+    With no ``Value`` among the inputs there is nothing to record: the result is a leaf.
+    """
     args = tuple(x if isinstance(x, Value) else _number(x, op) for x in inputs)
+    if not any(isinstance(x, Value) for x in args):
+        return Value(op.forward(*args))
+    if op is POW and type(args[0]) is float:
+        op = POW_OF_CONSTANT
     if len(args) == 1 and isinstance(args[0], Value):
         return _unary(op, args[0])
     if len(args) == 2:
@@ -417,13 +486,15 @@ def linear(w: Sequence[Value], x: Sequence[Operand], b: Value | None = None) -> 
         raise ValueError(f"linear: {len(w)} weights but {len(x)} inputs")
     inputs = (*w, *x) if b is None else (*w, *x, b)
     # The fast path of a training step: Values and floats only, checked once
-    # on the result. Anything else (ints, a NaN input, a bad type) takes the
-    # general path, which converts it or names the problem.
+    # on the result. Anything else takes the general path, which converts it
+    # or names the problem: ints and NumPy numbers (a NumPy float's .data is a
+    # memoryview: the product fails or is not a float), a NaN input, a torch
+    # tensor (whose .data is a tensor, as is the product), a string.
     try:
         data = ops.linear_forward(*[v if type(v) is float else v.data for v in inputs])  # type: ignore[union-attr]
-    except AttributeError:
+    except (AttributeError, TypeError):
         return apply(ops.LINEAR, *inputs)
-    if data - data != 0.0:
+    if type(data) is not float or data - data != 0.0:
         return apply(ops.LINEAR, *inputs)
     if not _recording.get():
         return Value(data)

@@ -181,8 +181,8 @@ def _numbers(message: str) -> list[float]:
 
 
 def test_gradcheck_names_the_input_and_both_numbers_on_a_wrong_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    def wrong_tanh_backward(out: Any, a: Any) -> tuple[Any]:
-        return (1.0 - out,)  # forgot to square: should be 1 - out²
+    def wrong_tanh_backward(g: Any, out: Any, a: Any) -> tuple[Any]:
+        return (g * (1.0 - out),)  # forgot to square: should be 1 - out²
 
     _break_rule(monkeypatch, "tanh", wrong_tanh_backward)
     with pytest.raises(AssertionError) as failure:
@@ -195,8 +195,8 @@ def test_gradcheck_names_the_input_and_both_numbers_on_a_wrong_rule(monkeypatch:
 
 
 def test_gradcheck_finds_a_wrong_rule_for_the_second_input(monkeypatch: pytest.MonkeyPatch) -> None:
-    def wrong_div_backward(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-        return 1.0 / b, out / b  # sign error on the divisor
+    def wrong_div_backward(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        return g / b, g * out / b  # sign error on the divisor
 
     _break_rule(monkeypatch, "/", wrong_div_backward)
     with pytest.raises(AssertionError, match="input 1") as failure:
@@ -209,9 +209,9 @@ def test_gradcheck_finds_a_wrong_rule_for_the_second_input(monkeypatch: pytest.M
 def test_gradcheck_catches_a_rule_that_answers_differently_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    def drifting_exp_backward(out: Any, a: Any) -> tuple[Any]:
+    def drifting_exp_backward(g: Any, out: Any, a: Any) -> tuple[Any]:
         calls.append(1)
-        return (out * len(calls),)
+        return (g * out * len(calls),)
 
     _break_rule(monkeypatch, "exp", drifting_exp_backward)
     with pytest.raises(AssertionError):
