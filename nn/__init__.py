@@ -23,6 +23,7 @@ from nn.module import Module, Seed
 from nn.optim import SGD, Adam, Optimizer
 from nn.report import NeuronTerms, error_table, error_terms
 from nn.serialize import load, save
+from nn.torch_bridge import from_torch, to_torch
 
 __all__ = [
     "ACTIVATIONS",
@@ -39,6 +40,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "error_table",
     "error_terms",
+    "from_torch",
     "half_squared_error",
     "hinge",
     "l2",
@@ -46,4 +48,5 @@ __all__ = [
     "mse",
     "save",
     "softplus",
+    "to_torch",
 ]
