@@ -5,6 +5,12 @@ numbers, variable names, ``+ - * / **``, unary ``-`` and ``+``, and calls of
 ``exp log tanh sigmoid relu`` on one argument are accepted. Nothing is ever
 passed to ``eval`` or ``exec``, so a formula can compute but never act.
 
+Every problem is an ``ExpressionError`` that says what and where, in one line.
+Limits keep that true for any text: ``MAX_LENGTH`` characters, ``MAX_DEPTH``
+levels of nesting (deeper, Python's own parser runs out of stack) and
+``MAX_DIGITS`` digits in a number. A Python keyword (``lambda``, ``if``)
+cannot be a variable name, since the parser reads it as Python.
+
     >>> formula = Expression.parse("tanh(x*w + b)")
     >>> formula.names
     ('x', 'w', 'b')
