@@ -324,16 +324,19 @@ def test_an_output_name_that_is_only_a_suffix_is_refused(capsys: pytest.CaptureF
 FOREIGN_INIT = '"""A stand-in for HIPS autograd\'s __init__.py: its API, and no Value."""\ngrad = None\n'
 
 
-def foreign_site(tmp_path: Path, merged: bool) -> Path:
+def foreign_site(tmp_path: Path, merged: bool, init: bool = True) -> Path:
     """A site-packages where `autograd/__init__.py` is not glassgrad's.
 
     ``merged``: what pip leaves when both packages install into one folder,
     glassgrad's modules beside the other's ``__init__.py``. Otherwise the other
     `autograd` simply comes first on the path, and glassgrad's is further down.
+    ``init=False``: no ``__init__.py`` at all, as after ``pip uninstall`` of
+    either one (both list the file), so ``autograd`` is a namespace package.
     """
     site = tmp_path / "site"
     (site / "autograd").mkdir(parents=True)
-    (site / "autograd" / "__init__.py").write_text(FOREIGN_INIT, encoding="utf-8")
+    if init:
+        (site / "autograd" / "__init__.py").write_text(FOREIGN_INIT, encoding="utf-8")
     if merged:
         for module in (REPO / "autograd").iterdir():
             if module.name != "__init__.py" and module.suffix in (".py", ".html"):
@@ -349,9 +352,12 @@ def run_with(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[s
                           check=False, timeout=120)
 
 
-@pytest.mark.parametrize("merged", [True, False], ids=["one folder", "first on the path"])
-def test_a_foreign_autograd_is_one_clear_line_from_nn(tmp_path: Path, merged: bool) -> None:
-    site = foreign_site(tmp_path, merged)
+@pytest.mark.parametrize(
+    ("merged", "init"), [(True, True), (False, True), (True, False)],
+    ids=["one folder", "first on the path", "no __init__ left"],
+)
+def test_a_foreign_autograd_is_one_clear_line_from_nn(tmp_path: Path, merged: bool, init: bool) -> None:
+    site = foreign_site(tmp_path, merged, init)
     done = run_with(site, "-c", "import nn", cwd=tmp_path)
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
