@@ -8,14 +8,30 @@
     0.005364
 """
 
+from typing import TYPE_CHECKING, Any
+
 from autograd.backward import Step, backward_steps, grad
 from autograd.check import gradcheck
-from autograd.drawing import draw_graph, render
-from autograd.explanation import explain
 from autograd.graph import topological_order
 from autograd.ops import OPS, Op
-from autograd.stepper import render_steps
 from autograd.value import Value, apply, linear, no_grad
+
+if TYPE_CHECKING:
+    from autograd.drawing import draw_graph, render
+    from autograd.explanation import explain
+    from autograd.stepper import render_steps
+
+# The views load on first use: the engine needs none of them, and pictures need
+# the graphviz package (about 30 modules), so `import autograd` stays quick.
+_VIEWS = {"draw_graph": "drawing", "render": "drawing", "explain": "explanation", "render_steps": "stepper"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _VIEWS:
+        import importlib
+
+        return getattr(importlib.import_module(f"autograd.{_VIEWS[name]}"), name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 __all__ = [
     "OPS",

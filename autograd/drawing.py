@@ -4,8 +4,7 @@
 one box per ``Value`` (its label, data and grad), each operation as a small
 circle between its inputs and its result, read left to right. The DOT text is
 pure: it depends only on the graph, so the same graph always gives the same
-text (nodes are numbered by their place in ``topological_order(root)``, never
-by ``id()``).
+text (nodes are numbered by their place in the graph's order, never by ``id()``).
 
 ``render(root, "graph.png")`` and ``to_svg(root)`` turn that text into an
 image. They need a Graphviz program, found in this order:
@@ -17,8 +16,10 @@ image. They need a Graphviz program, found in this order:
 Pass ``backend="graphviz-pure"`` or ``backend="dot"`` to choose one.
 
 Node ids, for code that works on the SVG (such as the HTML stepper): the node
-at index ``i`` of ``topological_order(root)`` is drawn as ``v{i}``, its
-operation as ``v{i}_op``; both names are also the SVG elements' ``id``.
+at index ``i`` of ``autograd.shown.shown(root).order`` (the graph's Values, inputs
+first, constants left out) is drawn as ``v{i}``, its operation as ``v{i}_op``,
+and a constant it takes as input ``k`` as ``v{i}_c{k}``; these names are also
+the SVG elements' ``id``.
 
     >>> from autograd import Value
     >>> x = Value(2.0, label="x")
@@ -35,7 +36,7 @@ import importlib.metadata
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -43,8 +44,9 @@ from typing import Any
 import graphviz  # type: ignore[import-untyped]
 
 from autograd.files import write_atomically
-from autograd.graph import topological_order
-from autograd.value import Value
+from autograd.shown import Shown, shown
+from autograd.text import number
+from autograd.value import Value, inputs_of
 
 MAX_NODES = 300
 """Past this many Values, ``draw_graph`` folds neurons, and past this many boxes
@@ -57,6 +59,9 @@ FORMATS = (".svg", ".png", ".pdf", ".dot")
 
 BACKENDS = ("auto", "dot", "graphviz-pure")
 
+MAX_SIZE = "40,40"
+"""Pictures are at most 40 inches a side (5,760 pixels in a PNG): only big graphs shrink."""
+
 PNG_DPI = 144
 """Pixels per inch of PNGs: twice Graphviz's default, sharp on high-density screens."""
 
@@ -67,6 +72,7 @@ _HIGHLIGHT_FILL = "#ffe680"
 _HIGHLIGHT_PEN = "#c0392b"
 _GRAD_COLOR = "#a4262c"  # gradients flow backward: one colour for all of them
 _CLUSTER_FILL = "#f5f5f7"
+_CONSTANT_COLOR = "#666666"  # a plain number of the formula: no box, no grad
 _NOT_COMPUTED = "grads not computed yet: call backward() to fill them in"
 
 
@@ -109,83 +115,102 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]
 # --- which nodes go where ------------------------------------------------------
 
 
-def _cluster_of(order: list[Value], index: Mapping[Value, int]) -> list[tuple[str, ...]]:
+def _cluster_of(order: list[Value], uses: list[list[int]]) -> list[tuple[str, ...]]:
     """Each node's cluster path, from ``nn``-style labels: ``L1.N0.w1`` is in ``("L1", "N0")``.
 
+    ``uses[i]`` lists the indices of node i's inputs (constants are not nodes).
     A labelled node's path is its label minus the last part. An unlabelled
-    operation joins a cluster when its labelled leaf parents (the weights of
-    ``w * x``) all share one, else when all its parents share one (the sum of
+    operation joins a cluster when its labelled leaf inputs (the weights of
+    ``w * x``) all share one, else when all its inputs share one (the sum of
     a neuron's products, its activation); so a loss built on a network's
     output stays outside, since the target is not in the network's cluster.
     """
     paths: list[tuple[str, ...]] = []
-    for node in order:
+    for i, node in enumerate(order):
         if node.label:
             paths.append(tuple(node.label.split(".")[:-1]))
             continue
-        if not node.parents:
+        if not uses[i]:
             paths.append(())
             continue
-        parent_paths = [paths[index[p]] for p in node.parents]
-        leaf_paths = {path for p, path in zip(node.parents, parent_paths, strict=True) if not p.parents}
-        from_leaves = leaf_paths - {()}
+        input_paths = [paths[j] for j in uses[i]]
+        from_leaves = {paths[j] for j in uses[i] if not uses[j] and not order[j].op} - {()}
         if len(from_leaves) == 1:
             paths.append(from_leaves.pop())
-        elif len(set(parent_paths)) == 1:
-            paths.append(parent_paths[0])
+        elif len(set(input_paths)) == 1:
+            paths.append(input_paths[0])
         else:
             paths.append(())
     return paths
 
 
-def _fold_groups(order: list[Value], index: Mapping[Value, int], paths: list[tuple[str, ...]]) -> list[int]:
+def _fold_groups(order: list[Value], uses: list[list[int]], paths: list[tuple[str, ...]]) -> list[int]:
     """For the collapsed view: the index of the group each node is drawn as.
 
     A neuron (the innermost cluster of ``nn`` labels) becomes one group; so
     does a ``linear`` node outside any cluster, together with its weights and
     bias when they are leaves used nowhere else. Other nodes stay themselves.
     """
-    uses = [0] * len(order)
-    for node in order:
-        for p in node.parents:
-            uses[index[p]] += 1
+    used = [0] * len(order)
+    for inputs in uses:
+        for j in inputs:
+            used[j] += 1
     group = list(range(len(order)))
     first_of_path: dict[tuple[str, ...], int] = {}
     for i, path in enumerate(paths):
         if path:
             group[i] = first_of_path.setdefault(path, i)
-    for i, node in enumerate(order):  # a neuron's constant inputs (plain floats) fold into it
-        for p in node.parents:
-            j = index[p]
-            if paths[i] and not p.parents and not p.label and uses[j] == 1:
+    for i in range(len(order)):  # a neuron's constants, when drawn as nodes, fold into it
+        for j in uses[i]:
+            if paths[i] and not uses[j] and not order[j].label and not order[j].op and used[j] == 1:
                 group[j] = group[i]
     for i, node in enumerate(order):
         if node.op == "linear" and not paths[i]:
-            n = len(node.parents) // 2
-            weights = node.parents[:n] + (node.parents[2 * n :] if len(node.parents) % 2 else ())
-            alone = [index[p] for p in weights if not p.parents and uses[index[p]] == 1]
-            folded = [i] + [j for j in alone if not paths[j]]
+            raw = inputs_of(node)
+            n = len(raw) // 2
+            weights = raw[:n] + (raw[2 * n :] if len(raw) % 2 else ())
+            index = {order[j]: j for j in uses[i]}
+            alone = [index[w] for w in weights if isinstance(w, Value) and w in index]
+            alone = [j for j in alone if not uses[j] and used[j] == 1 and not paths[j]]
+            folded = [i, *alone]
             for j in folded:
                 group[j] = min(folded)
     return group
 
 
+def nearest_output(uses: list[list[int]], count: int, group: list[int] | None = None) -> set[int]:
+    """The ``count`` nodes (or groups) fewest steps from the output, the last node; ties to later nodes.
+
+    ``uses[i]`` lists the indices of node i's inputs. One pass in reverse
+    topological order gives each node its shortest distance from the output,
+    since every node comes after all its users. ``draw_graph`` cuts big
+    graphs to these, and the stepper keeps their steps.
+    """
+    distance = [len(uses)] * len(uses)
+    distance[-1] = 0
+    for i in range(len(uses) - 1, -1, -1):
+        for j in uses[i]:
+            distance[j] = min(distance[j], distance[i] + 1)
+    kept: set[int] = set()
+    for i in sorted(range(len(uses)), key=lambda i: (distance[i], -i)):
+        kept.add(i if group is None else group[i])
+        if len(kept) == count:
+            break
+    return kept
+
+
 # --- how nodes look --------------------------------------------------------------
-
-
-def _number(x: float) -> str:
-    """Four significant digits, trailing zeros kept so that columns line up: 0.4950."""
-    text = f"{x:#.4g}"
-    return text[:-1] if text.endswith(".") else text  # "1234." reads better as "1234"
 
 
 def _value_label(title: str, node: Value, grads: bool) -> str:
     rows = []
     if title:
         rows.append(f"<tr><td><b>{html.escape(title)}</b></td></tr>")
-    rows.append(f"<tr><td>data {_number(node.data)}</td></tr>")
+    rows.append(f"<tr><td>data {number(node.data, zeros=True)}</td></tr>")
     if grads:
-        rows.append(f'<tr><td><font color="{_GRAD_COLOR}">grad {_number(node.grad)}</font></td></tr>')
+        rows.append(
+            f'<tr><td><font color="{_GRAD_COLOR}">grad {number(node.grad, zeros=True)}</font></td></tr>'
+        )
     return "".join(rows)
 
 
@@ -231,14 +256,17 @@ def draw_graph(
     collapse: bool | None = None,
     max_nodes: int | None = MAX_NODES,
     title: str = "",
+    constants: bool = False,
 ) -> Graph:
     """The computation graph of ``root`` as a Graphviz digraph, read left to right.
 
     Each ``Value`` is a box with its label (if it has one), ``data`` and
     ``grad`` to four significant digits; inputs and parameters (leaves) are
     shaded blue. Each operation is a small circle between its inputs and its
-    result. ``.source`` of the result is the DOT text; in Jupyter it displays
-    itself as an image; ``render`` and ``to_svg`` write it out.
+    result. A plain number of your code (the 2 of ``x ** 2``) is a small grey
+    number beside its operation, with no box and no grad. ``.source`` of the
+    result is the DOT text; in Jupyter it displays itself as an image;
+    ``render`` and ``to_svg`` write it out.
 
     Args:
         root: the output, usually the loss.
@@ -249,7 +277,8 @@ def draw_graph(
             left out and the picture says why.
         cluster: put nodes labelled the ``nn`` way (``L1.N0.w1``: weight 1 of
             neuron 0 of layer 1) into labelled boxes per layer and neuron;
-            inside a box a node shows only the last part of its label.
+            inside a box a node shows only the last part of its label. A
+            network's inputs are drawn just before the first layer's box.
         collapse: draw each neuron (or each ``linear`` node with its weights)
             as one box showing its output. ``None``: only if the graph has
             more than ``max_nodes`` Values.
@@ -257,6 +286,12 @@ def draw_graph(
             ``root`` is drawn and the picture says how much is left out.
             ``None`` draws everything, however long Graphviz takes.
         title: a caption above the graph.
+        constants: draw each constant as a box of its own, with its grad, as
+            ``backward_steps()`` sees it.
+
+    Boxes are named by their place in ``autograd.shown.shown(root, constants).order``:
+    the i-th node is ``v{i}`` (its op circle ``v{i}_op``), and a constant drawn
+    inline as input ``k`` of node i is ``v{i}_c{k}``.
 
     >>> from autograd import Value
     >>> a = Value(3.0, label="a")
@@ -266,11 +301,30 @@ def draw_graph(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph() takes a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    index = {node: i for i, node in enumerate(order)}
+    return draw_shown(shown(root, constants), highlight=highlight, show_grad=show_grad, cluster=cluster,
+                      collapse=collapse, max_nodes=max_nodes, title=title)
+
+
+def draw_shown(
+    graph: Shown,
+    *,
+    highlight: Iterable[Value | str] = (),
+    show_grad: bool = True,
+    cluster: bool = True,
+    collapse: bool | None = None,
+    max_nodes: int | None = MAX_NODES,
+    title: str = "",
+    size: str | None = MAX_SIZE,
+) -> Graph:
+    """``draw_graph`` of a snapshot taken by ``autograd.shown`` (the stepper draws the one it walks).
+
+    ``size`` is Graphviz's largest size of the picture in inches, "width,height"
+    (``None``: the natural size, however big).
+    """
+    order, raw, index, uses = graph.order, graph.inputs, graph.index, graph.uses
     marked = set(highlight)
     no_cluster: tuple[str, ...] = ()
-    paths = _cluster_of(order, index) if cluster else [no_cluster] * len(order)
+    paths = _cluster_of(order, uses) if cluster else [no_cluster] * len(order)
 
     notes = [title] if title else []
     grads = show_grad and any(node.grad != 0.0 for node in order)
@@ -278,21 +332,20 @@ def draw_graph(
         notes.append(_NOT_COMPUTED)
     if collapse is None:
         collapse = max_nodes is not None and len(order) > max_nodes
-    group = _fold_groups(order, index, paths) if collapse else list(range(len(order)))
+    group = _fold_groups(order, uses, paths) if collapse else list(range(len(order)))
     reps = sorted(set(group))
     if collapse and len(reps) < len(order):
         notes.append(f"{len(order)} values: each neuron folded into one box (collapse=False to unfold)")
-    shown = set(reps)
+    drawn = set(reps)
     if max_nodes is not None and len(reps) > max_nodes:
-        shown = _nearest_root(order, index, group, max_nodes)
+        drawn = nearest_output(uses, max_nodes, group)
         notes.append(
             f"showing the {max_nodes} boxes nearest the output, of {len(reps)}; "
             f"{len(reps) - max_nodes} more are not drawn (see max_nodes)"
         )
 
     graph = Graph("glassgrad")
-    # size: at most 40 inches a side (5,760 pixels in a PNG); only big graphs shrink
-    graph.attr(rankdir="LR", fontname=_FONT, fontsize="12", size="40,40")
+    graph.attr(rankdir="LR", fontname=_FONT, fontsize="12", **({"size": size} if size else {}))
     if notes:
         graph.attr(label="\n".join(notes), labelloc="t")
     graph.attr("node", fontname=_FONT, fontsize="11", shape="plain")
@@ -303,12 +356,20 @@ def draw_graph(
     for i, g in enumerate(group):
         members.setdefault(g, []).append(i)
     used_outside = [False] * (len(order) - 1) + [True]  # root is the graph's output
-    for i, node in enumerate(order):
-        for p in node.parents:
-            if group[index[p]] != group[i]:
-                used_outside[index[p]] = True
-    for g in reps:
-        if g not in shown:
+    for i in range(len(order)):
+        for j in uses[i]:
+            if group[j] != group[i]:
+                used_outside[j] = True
+    # Graphviz stacks the boxes of a rank in the order they come. Listing a network's
+    # inputs in operand order, each right after its first user, draws x0 above x1
+    # (inside a box, the order of the walk already draws w0 above w1).
+    place = {g: (g, -1) for g in reps}
+    for i in range(len(order) - 1, -1, -1):
+        for k, j in enumerate(uses[i]):
+            if not uses[j] and group[j] == j and not paths[j]:
+                place[j] = (i, k)
+    for g in sorted(reps, key=place.__getitem__):
+        if g not in drawn:
             continue
         box = top.at(paths[g]) if len(members[g]) == 1 else top.at(paths[g][:-1])
         name = f"v{g}"
@@ -316,12 +377,18 @@ def draw_graph(
             node = order[g]
             title_text = node.label.split(".")[-1] if paths[g] else node.label
             rows = _value_label(title_text, node, grads)
-            fill = _RESULT_FILL if node.parents else _LEAF_FILL
+            fill = _RESULT_FILL if node.op else _LEAF_FILL
             lit = node in marked or (bool(node.label) and node.label in marked)
             box.lines.append((name, {"label": _table(rows, fill, lit), "id": name}))
             if node.op:
                 box.lines.append((f"{name}_op", {"label": node.op, "shape": "circle", "margin": "0.02",
                                                  "width": "0.3", "id": f"{name}_op"}))
+            for k, x in enumerate(raw[g]):
+                if not isinstance(x, Value):
+                    box.lines.append((f"{name}_c{k}", {"label": number(x), "shape": "plaintext",
+                                                       "fontsize": "9", "fontcolor": _CONSTANT_COLOR,
+                                                       "margin": "0", "width": "0", "height": "0",
+                                                       "id": f"{name}_c{k}"}))
         else:
             rows = _group_label(order, members[g], paths[g], used_outside, grads)
             lit = any(order[i] in marked for i in members[g])
@@ -331,43 +398,39 @@ def draw_graph(
     edges: dict[tuple[str, str], int] = {}
     for i, node in enumerate(order):
         g = group[i]
-        if g not in shown:
+        if g not in drawn:
             continue
-        target = f"v{g}_op" if len(members[g]) == 1 else f"v{g}"
-        if len(members[g]) == 1 and node.op:
+        alone = len(members[g]) == 1
+        target = f"v{g}_op" if alone else f"v{g}"
+        if alone and node.op:
             edges[(target, f"v{g}")] = 1
-        for p in node.parents:
-            pg = group[index[p]]
-            if pg == g:
+        for k, x in enumerate(raw[i]):
+            if not isinstance(x, Value):
+                if alone:
+                    edges[(f"v{g}_c{k}", target)] = 1
                 continue
-            if pg not in shown:
+            pg = group[index[x]]
+            if pg == g or pg not in drawn:
                 continue
             key = (f"v{pg}", target)
             # a * a draws two arrows; inside folded groups one arrow is enough
-            edges[key] = edges.get(key, 0) + 1 if len(members[g]) == 1 else 1
+            edges[key] = edges.get(key, 0) + 1 if alone else 1
     for (tail, head), count in edges.items():
         for _ in range(count):
-            graph.edge(tail, head)
+            if tail.endswith("_op") or "_c" in tail:
+                graph.edge(tail, head)
+                continue
+            # An arrow into a box from outside it (a network's input, the previous
+            # layer's output) is drawn at least two ranks long, so that the box's own
+            # leaves (its weights) sit beside what comes in, and each layer's box
+            # starts where the one before it ends: the picture reads left to right.
+            inside = paths[int(tail[1:])]
+            into = paths[int(head.split("_")[0][1:])]
+            if into and inside[: len(into)] != into:
+                graph.edge(tail, head, minlen="2", weight="8")
+            else:
+                graph.edge(tail, head)
     return graph
-
-
-def _nearest_root(order: list[Value], index: dict[Value, int], group: list[int], count: int) -> set[int]:
-    """The ``count`` groups fewest steps from the root (the last node of ``order``).
-
-    One pass in reverse topological order gives each node its shortest
-    distance from the root, since every node comes after all its users.
-    """
-    far = len(order)
-    distance = [far] * len(order)
-    distance[-1] = 0
-    for i in range(len(order) - 1, -1, -1):
-        for p in order[i].parents:
-            j = index[p]
-            distance[j] = min(distance[j], distance[i] + 1)
-    nearest: dict[int, tuple[int, int]] = {}
-    for i, g in enumerate(group):
-        nearest[g] = min(nearest.get(g, (far, 0)), (distance[i], -i))
-    return set(sorted(nearest, key=nearest.__getitem__)[:count])
 
 
 def _group_label(

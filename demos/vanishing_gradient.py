@@ -9,7 +9,8 @@ error term is δⱼ = f′(hⱼ)·Σₖ Wⱼₖ δₖ: each layer multiplies by 
 This demo builds three networks that differ only in the hidden activation
 (same size, same seed, so the same weights), backpropagates from the output
 and reports the mean |δ| of each layer, with the factor f′ alone next to the
-seed's bound.
+seed's bound. The plot shows both: |δ| per layer, and f′ per layer under the
+bound (the bound is on f′, not on δ: the weights can give some of it back).
 """
 
 from __future__ import annotations
@@ -52,8 +53,13 @@ def geometric_mean(xs: list[float]) -> float:
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs and min(xs) > 0 else 0.0
 
 
-def plot(deltas: dict[str, list[float]], path: Path, width: int) -> None:
-    """Mean |δ| per layer on a log scale, one line per activation, and the seed's 0.25 bound."""
+def plot(deltas: dict[str, list[float]], derivatives: dict[str, list[float]], path: Path, width: int) -> None:
+    """Two panels: mean |δ| per layer (log scale), and mean f′(h) per hidden layer under the seed's bound.
+
+    The seed's bound is on f′ alone (sigmoid′ ≤ 0.25), not on δ: the weights'
+    sum Σₖ Wⱼₖδₖ can give some of it back. So the bound is drawn where it
+    bounds what is plotted, on the right, as a line no sigmoid point can cross.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -61,19 +67,35 @@ def plot(deltas: dict[str, list[float]], path: Path, width: int) -> None:
 
     depth = len(next(iter(deltas.values())))
     layers = list(range(1, depth + 1))
-    fig, ax = plt.subplots(figsize=(7, 4.8), dpi=110)
+    hidden = layers[:-1]  # the output neuron is linear: its f′ is 1
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), dpi=110, gridspec_kw={"width_ratios": [3, 2]})
     for activation, marker in zip(ACTIVATIONS, "osD", strict=True):
-        ax.plot(layers, deltas[activation], marker=marker, label=f"{activation} hidden layers")
-    # The seed's bound for sigmoid: f′ ≤ 0.25 per layer, counting from the output.
-    bound = [SIGMOID_BOUND ** (depth - layer) for layer in layers]
-    ax.plot(layers, bound, "k--", linewidth=1, label="0.25 per layer (the seed's bound on sigmoid′ alone)")
-    ax.set_yscale("log")
-    ax.set_xticks(layers)
-    ax.set_xlabel("layer (1 = next to the input, " + str(depth) + " = output)")
-    ax.set_ylabel("mean |δ| of the layer's neurons (output = 1)")
-    ax.set_title(f"Error terms backpropagated through {depth} layers of {width} neurons")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+        left.plot(layers, deltas[activation], marker=marker, label=f"{activation} hidden layers")
+        right.plot(hidden, derivatives[activation][:-1], marker=marker, label=activation)
+    left.set_yscale("log")
+    left.set_xticks(layers)
+    left.set_xlabel(f"layer (1 = next to the input, {depth} = output)")
+    left.set_ylabel("mean |δ| of the layer's neurons (output = 1)")
+    left.set_title("Error terms, backpropagated from the output")
+    left.grid(True, which="major", alpha=0.3)
+    left.legend(fontsize=8, loc="lower right")
+
+    right.axhline(SIGMOID_BOUND, color="k", linestyle="--", linewidth=1)
+    right.annotate(
+        "the seed's bound: sigmoid′ ≤ 0.25",
+        (hidden[0], SIGMOID_BOUND),
+        xytext=(0, 4),
+        textcoords="offset points",
+        fontsize=8,
+    )
+    right.set_ylim(0.0, 1.05)
+    right.set_xticks(hidden)
+    right.set_xlabel("hidden layer")
+    right.set_ylabel("mean f′(h), the factor each layer multiplies δ by")
+    right.set_title("…one factor f′ per layer, before the weights")
+    right.grid(True, which="major", alpha=0.3)
+    right.legend(fontsize=8, loc="upper center", ncol=3)  # the top is empty: f′ ≤ 1 below it
+    fig.suptitle(f"The vanishing gradient through {depth} layers of {width} neurons", fontsize=11)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -132,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "vanishing_gradient.png"
-    plot(deltas, path, args.width)
+    plot(deltas, derivatives, path, args.width)
     print(f"\nplot written to {path}")
     return 0
 

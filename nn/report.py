@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autograd.explanation import error_term
 from nn.layers import MLP, Layer, Neuron
 
 
@@ -27,7 +28,7 @@ class NeuronTerms:
     derivative: float
     """f′(h)."""
     delta: float
-    """The error term δ = −∂E/∂h."""
+    """The error term δ = −∂E/∂h (``autograd.explanation.error_term``, as ``explain`` writes it)."""
     weights: tuple[tuple[str, float, float, float], ...]
     """One ``(label, input x, value w, ∂E/∂w)`` per weight, then the bias (x = 1)."""
 
@@ -49,7 +50,7 @@ def neuron_terms(neuron: Neuron) -> NeuronTerms:
     if neuron.b is not None:
         weights.append((neuron.b.label, 1.0, neuron.b.data, neuron.b.grad))
     return NeuronTerms(
-        neuron.label, act.name, h.data, a, act.derivative(h.data, a), neuron.delta, tuple(weights)
+        neuron.label, act.name, h.data, a, act.derivative(h.data, a), error_term(h.grad), tuple(weights)
     )
 
 

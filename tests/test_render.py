@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import struct
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -49,6 +50,11 @@ def box_names(dot: str) -> list[str]:
     return [line.split()[0] for line in lines if line.startswith("v") and "label=<" in line]
 
 
+def box_of(dot: str, title: str) -> str:
+    """The DOT name of the box whose title is ``title``."""
+    return next(line.split()[0] for line in dot.splitlines() if f"<b>{title}</b>" in line)
+
+
 # --- DOT text ------------------------------------------------------------------
 
 
@@ -62,22 +68,19 @@ def test_dot_text_of_a_small_graph_is_exact() -> None:
         return (f"<tr><td><b>{label}</b></td></tr><tr><td>data {data}</td></tr>"
                 f'<tr><td><font color="#a4262c">grad {grad}</font></td></tr>')
 
-    # Nodes are numbered by the engine's topological order: the leaves first, in its order.
+    # Nodes are numbered by the engine's topological order, the leaves first; a result
+    # is listed before its inputs, which come in operand order (Graphviz stacks them so).
     a, b = c.parents
     ia, ib = (autograd.topological_order(c).index(v) for v in (a, b))
-    boxes = {
-        ia: f"\tv{ia} [label=<{table.format(leaf, rows('a', '2.000', '-3.000'))}> id=v{ia}]",
-        ib: f"\tv{ib} [label=<{table.format(leaf, rows('b', '-3.000', '2.000'))}> id=v{ib}]",
-    }
     expected = "\n".join([
         "digraph glassgrad {",
         "\tfontname=Helvetica fontsize=12 rankdir=LR size=\"40,40\"",
         "\tnode [fontname=Helvetica fontsize=11 shape=plain]",
         '\tedge [arrowsize=0.7 color="#555555"]',
-        boxes[0],
-        boxes[1],
         f"\tv2 [label=<{table.format(result, rows('c', '-6.000', '1.000'))}> id=v2]",
         '\tv2_op [label="*" id=v2_op margin=0.02 shape=circle width=0.3]',
+        f"\tv{ia} [label=<{table.format(leaf, rows('a', '2.000', '-3.000'))}> id=v{ia}]",
+        f"\tv{ib} [label=<{table.format(leaf, rows('b', '-3.000', '2.000'))}> id=v{ib}]",
         "\tv2_op -> v2",
         f"\tv{ia} -> v2_op",
         f"\tv{ib} -> v2_op",
@@ -132,14 +135,45 @@ def test_highlight_by_value_and_by_label() -> None:
     assert lit not in draw_graph(c).source
 
 
-def test_constants_show_their_grad() -> None:
+def test_constants_are_small_numbers_without_a_grad() -> None:
     x = Value(3.0, label="x")
     y = x**2
     y.backward()
     dot = draw_graph(y).source
+    assert "\tv1_c1 [label=2 fontcolor=\"#666666\" fontsize=9" in dot  # the exponent, beside its op
+    assert "\tv1_c1 -> v1_op" in dot
+    assert len(box_names(dot)) == 2  # x and x**2: no box for the 2
+    assert "data 2.000" not in dot and "grad 9.888" not in dot
+    assert "grad 6.000" in dot
+
+
+def test_constants_true_draws_them_as_boxes_with_their_grads() -> None:
+    x = Value(3.0, label="x")
+    y = x**2
+    y.backward()
+    dot = draw_graph(y, constants=True).source
+    assert len(box_names(dot)) == 3
     assert "data 2.000" in dot  # the exponent, a constant leaf
     assert "grad 9.888" in dot  # d(x**2)/d2 = x**2 · log x
-    assert "grad 6.000" in dot
+    assert "_c1" not in dot
+
+
+def test_a_networks_inputs_sit_just_before_its_first_layer() -> None:
+    """Arrows into a layer's box are two ranks long, so inputs sit beside the weights, in order."""
+    from nn import MLP, half_squared_error
+
+    net = MLP(2, [1, 1], activation="sigmoid", output_activation="sigmoid", bias=False, seed=0)
+    loss = half_squared_error(net([Value(0.1, label="x0"), Value(0.3, label="x1")]), Value(1.0, label="y"))
+    loss.backward()
+    dot = draw_graph(loss).source
+    names = {title: box_of(dot, title) for title in ("x0", "x1", "y")}
+    into_layer = [line.strip() for line in dot.splitlines() if "minlen=2" in line]
+    assert len(into_layer) == 3  # x0 and x1 into layer 1, layer 1's output into layer 2
+    assert all(line.endswith("[minlen=2 weight=8]") for line in into_layer)
+    assert any(line.startswith(f"{names['x0']} -> ") for line in into_layer)
+    assert any(line.startswith(f"{names['x1']} -> ") for line in into_layer)
+    assert dot.index("<b>x0</b>") < dot.index("<b>x1</b>")  # listed, so stacked, in operand order
+    assert f"{names['y']} -> " in dot and not any(line.startswith(f"{names['y']} ->") for line in into_layer)
 
 
 def test_title_is_a_caption() -> None:
@@ -189,9 +223,9 @@ def test_a_huge_graph_is_folded_and_cut_instead_of_hanging() -> None:
     dot = draw_graph(y, max_nodes=100).source
     assert len(box_names(dot)) == 100
     assert "showing the 100 boxes nearest the output" in dot
-    assert "v20000 [" in dot  # the root, last of the 20,001 nodes
+    assert "v10000 [" in dot  # the root, last of the 10,001 Values (the constants are no nodes)
     assert "<b>x</b>" not in dot  # the far end of the chain is what is cut
-    assert len(box_names(draw_graph(y, max_nodes=None).source)) > 10_000
+    assert len(box_names(draw_graph(y, max_nodes=None).source)) == 10_001
 
 
 def test_a_long_chain_renders_quickly(tmp_path: Path) -> None:
@@ -313,6 +347,19 @@ def test_a_failed_render_leaves_no_file(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_graphviz_errors_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(RenderError, match="failed to write svg"):
         render_module.pipe("digraph { this is not DOT", "svg", backend="graphviz-pure")
+
+
+def test_import_autograd_loads_no_graphviz_until_a_picture_is_asked_for() -> None:
+    script = (
+        "import sys, autograd\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'graphviz' or m == 'autograd.drawing'))\n"
+        "autograd.Value(2.0).backward()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'graphviz'))\n"
+        "autograd.draw_graph(autograd.Value(2.0))\n"
+        "print('graphviz' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:3] == ["[]", "[]", "True"]
 
 
 # --- Jupyter ---------------------------------------------------------------------
