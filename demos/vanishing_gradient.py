@@ -20,6 +20,7 @@ import math
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 from nn import MLP, error_terms
 
@@ -54,6 +55,15 @@ def geometric_mean(xs: list[float]) -> float:
 
 
 def plot(deltas: dict[str, list[float]], derivatives: dict[str, list[float]], path: Path, width: int) -> None:
+    """Write ``figure(...)`` to ``path`` as a PNG."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(deltas, derivatives, width)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def figure(deltas: dict[str, list[float]], derivatives: dict[str, list[float]], width: int) -> Any:
     """Two panels: mean |δ| per layer (log scale), and mean f′(h) per hidden layer under the seed's bound.
 
     The seed's bound is on f′ alone (sigmoid′ ≤ 0.25), not on δ: the weights'
@@ -97,8 +107,7 @@ def plot(deltas: dict[str, list[float]], derivatives: dict[str, list[float]], pa
     right.legend(fontsize=8, loc="upper center", ncol=3)  # the top is empty: f′ ≤ 1 below it
     fig.suptitle(f"The vanishing gradient through {depth} layers of {width} neurons", fontsize=11)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return fig
 
 
 def main(argv: list[str] | None = None) -> int:

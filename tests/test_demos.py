@@ -104,3 +104,29 @@ def test_vanishing_gradient_sigmoid_shrinks_fastest() -> None:
     assert all(0.0 < d <= 0.25 for d in sigmoid_derivatives[:-1])  # the output neuron is linear
     assert sigmoid[-1] == 1.0 and tanh[-1] == 1.0  # backward starts at the output
     assert sigmoid[0] < tanh[0] / 10
+
+
+def test_vanishing_gradient_plot_draws_the_bound_where_it_bounds_what_is_plotted() -> None:
+    """The seed's bound is on f′, so it is a line over the f′ panel that no sigmoid point crosses."""
+    demo = load_demo("vanishing_gradient")
+    measured = {a: demo.measure(a, depth=5, width=6, samples=2, seed=0) for a in demo.ACTIVATIONS}
+    deltas = {a: d for a, (d, _) in measured.items()}
+    derivatives = {a: f for a, (_, f) in measured.items()}
+    fig = demo.figure(deltas, derivatives, width=6)
+    try:
+        delta_axes, derivative_axes = fig.axes
+        # no bound drawn over the |δ| panel, where the weights give some back and it would not hold
+        assert [line.get_label() for line in delta_axes.get_lines()] == [
+            f"{a} hidden layers" for a in demo.ACTIVATIONS
+        ]
+        lines = {line.get_label(): line for line in derivative_axes.get_lines()}
+        (bound,) = [line for line in derivative_axes.get_lines() if set(line.get_ydata()) == {0.25}]
+        assert bound.get_linestyle() == "--"
+        assert "the seed's bound: sigmoid′ ≤ 0.25" in [t.get_text() for t in derivative_axes.texts]
+        sigmoid = list(lines["sigmoid"].get_ydata())
+        assert sigmoid and max(sigmoid) <= 0.25
+        assert max(lines["tanh"].get_ydata()) > 0.25  # the bound is sigmoid's alone
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
