@@ -18,7 +18,7 @@ walk on to the next node, ``c`` to finish the backward pass. From there,
 The stop is in this file, not in your code, so your own names (``net``,
 ``loss``) are one or two frames up. A two-line banner says so at the stop::
 
-    backward paused at 'n', upstream = ∂o/∂n = 0.5007 (its gradient, now final)
+    backward paused at 'n', upstream = ∂o/∂n = 0.501 (its gradient, now final)
     p node / upstream / contributions to look; n next node; c continue; up 2 to reach your own code
 
 A contribution is summed into the parent's gradient, which lands in
