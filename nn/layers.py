@@ -17,8 +17,8 @@ neurons and weights count from 0, as Python indexes them: ``L1.N0.w1`` is
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, SupportsIndex
 
 from autograd import Value, linear
 from autograd.value import inputs_of
@@ -73,7 +73,7 @@ class Neuron(Module):
 
     def __init__(
         self,
-        nin: int,
+        nin: SupportsIndex,
         activation: str = "relu",
         bias: bool = True,
         *,
@@ -165,8 +165,8 @@ class Layer(Module):
 
     def __init__(
         self,
-        nin: int,
-        nout: int,
+        nin: SupportsIndex,
+        nout: SupportsIndex,
         activation: str = "relu",
         bias: bool = True,
         *,
@@ -219,8 +219,8 @@ class MLP(Module):
 
     def __init__(
         self,
-        nin: int,
-        nouts: Sequence[int],
+        nin: SupportsIndex,
+        nouts: Iterable[SupportsIndex],
         activation: str = "relu",
         output_activation: str = "linear",
         bias: bool = True,

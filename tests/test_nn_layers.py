@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -169,12 +170,12 @@ def test_inner_neuron_reports_its_label() -> None:
 @pytest.mark.parametrize("bad", [["a", 1.0], [None, 1.0], [1.0, [2.0]]])
 def test_non_numeric_input_is_a_type_error(bad: list[object]) -> None:
     with pytest.raises(TypeError, match="numbers or Values"):
-        MLP(2, [2, 1], seed=0)(bad)  # type: ignore[arg-type]
+        MLP(2, [2, 1], seed=0)(bad)
 
 
 def test_input_that_is_not_a_list_is_a_type_error() -> None:
     with pytest.raises(TypeError, match=r"list of 2 numbers or Values \(or a 1-D array\), got float"):
-        MLP(2, [1], seed=0)(3.0)  # type: ignore[arg-type]
+        MLP(2, [1], seed=0)(3.0)
 
 
 def test_non_finite_input_is_rejected() -> None:
@@ -202,7 +203,7 @@ def test_repr_shows_the_shape() -> None:
 
 def test_bad_sizes_name_the_argument() -> None:
     with pytest.raises(TypeError, match=r"nin must be an int, got bool"):
-        MLP(True, [1])  # type: ignore[arg-type]
+        MLP(True, [1])
     with pytest.raises(TypeError, match=r"nin must be an int, got float"):
         Neuron(2.0)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"nout must be an int, got str"):
@@ -214,19 +215,19 @@ def test_bad_sizes_name_the_argument() -> None:
     with pytest.raises(ValueError, match=r"at least one input, got nin=-1"):
         MLP(-1, [1])
     with pytest.raises(TypeError, match=r"nouts is a list of layer sizes"):
-        MLP(2, np.array([[3, 1]]))  # type: ignore[arg-type]
+        MLP(2, np.array([[3, 1]]))
     with pytest.raises(TypeError, match=r"nouts is a list of layer sizes"):
         MLP(2, "31")  # type: ignore[arg-type]
 
 
 def test_numpy_ints_are_sizes_stored_as_ints() -> None:
-    net = MLP(np.int64(2), [np.int32(3), np.int64(1)])  # type: ignore[arg-type]
+    net = MLP(np.int64(2), [np.int32(3), np.int64(1)])
     assert type(net.nin) is int and type(net.layers[1].nin) is int
     assert [len(layer.neurons) for layer in net.layers] == [3, 1]
     assert repr(net) == "MLP(2, [3, 1], activation='relu', output_activation='linear')"
     assert MLP(2, np.array([4, 1])).layers[0].nin == 2  # a 1-D array of sizes is a list of sizes
-    assert Neuron(np.uint8(3)).nin == 3  # type: ignore[arg-type]
-    assert Layer(np.int16(2), np.int16(5)).nin == 2  # type: ignore[arg-type]
+    assert Neuron(np.uint8(3)).nin == 3
+    assert Layer(np.int16(2), np.int16(5)).nin == 2
 
 
 def test_other_arguments_are_checked_by_name() -> None:
@@ -246,7 +247,7 @@ def test_other_arguments_are_checked_by_name() -> None:
 
 # --- numbers are numbers: NumPy and torch inputs ---------------------------
 
-MODULES = [
+MODULES: list[Callable[[], Any]] = [
     lambda: Neuron(3, activation="tanh", seed=1),
     lambda: Layer(3, 2, activation="tanh", seed=1),
     lambda: MLP(3, [4, 2], activation="tanh", seed=1),

@@ -125,7 +125,7 @@ def test_bad_shapes_and_targets_are_clear_errors() -> None:
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         binary_cross_entropy_with_logits(values([1.0]), [2.0])
     with pytest.raises(TypeError):
-        mse(["a"], [1.0])  # type: ignore[list-item]
+        mse(["a"], [1.0])
 
 
 def test_numbers_are_accepted_as_predictions() -> None:
@@ -248,7 +248,7 @@ def test_what_is_not_a_number_is_a_type_error_naming_its_type(
 
 
 def test_l2_takes_numpy_numbers_too() -> None:
-    out = l2([Value(3.0), np.float64(4.0), np.int64(1)])
+    out = l2([Value(3.0), np.float64(4.0), np.int64(1)])  # type: ignore[list-item]
     assert out.data == 26.0
     assert_stored_as_floats(out)
     with pytest.raises(TypeError, match="got str as parameter 1"):

@@ -219,12 +219,12 @@ def test_a_bad_setting_is_refused_when_set_later_and_the_old_one_stays(
 
 
 def test_numpy_settings_are_kept_as_plain_floats() -> None:
-    opt = SGD([Value(1.0)], lr=np.float32(0.5), momentum=np.float64(0.25))
+    opt = SGD([Value(1.0)], lr=np.float32(0.5), momentum=np.float64(0.25))  # type: ignore[arg-type]
     assert type(opt.lr) is float and opt.lr == 0.5
     assert type(opt.momentum) is float and opt.momentum == 0.25
-    opt.lr = np.int64(2)
+    opt.lr = np.int64(2)  # type: ignore[assignment]
     assert type(opt.lr) is float and opt.lr == 2.0
-    adam = Adam([Value(1.0)], lr=np.float64(0.01), betas=np.array([0.5, 0.75]), eps=np.float32(0.125))
+    adam = Adam([Value(1.0)], lr=np.float64(0.01), betas=np.array([0.5, 0.75]), eps=np.float32(0.125))  # type: ignore[arg-type]
     assert adam.betas == (0.5, 0.75) and all(type(b) is float for b in adam.betas)
     assert type(adam.eps) is float and adam.eps == 0.125
     adam.betas = [0.25, 0.5]  # type: ignore[assignment]
