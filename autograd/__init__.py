@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from autograd.backward import Step, backward_steps, grad
 from autograd.check import gradcheck
+from autograd.compiler import compile_graph
 from autograd.graph import topological_order
 from autograd.ops import OPS, Op
 from autograd.value import Value, apply, linear, no_grad
+
+compile = compile_graph  # use it as autograd.compile; not in __all__, where it would hide the built-in
 
 if TYPE_CHECKING:
     from autograd.drawing import draw_graph, render

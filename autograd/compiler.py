@@ -1,0 +1,677 @@
+"""``autograd.compile``: one graph's forward and backward pass, as generated Python over floats.
+
+A training loop builds the same graph every step, and most of a step's time
+goes into making ``Value`` objects. ``compile(root)`` walks the graph below
+``root`` once and writes the whole computation out as plain Python over
+floats: the forward pass, then the backward pass, each gradient summed from
+its contributions in the order ``backward()`` adds them, so the results are
+bit for bit the engine's. Calling the program reruns it on the leaves'
+current ``.data``::
+
+    >>> import autograd
+    >>> from autograd import Value
+    >>> x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+    >>> n = x * w + b
+    >>> n.label = "n"
+    >>> o = n.tanh()
+    >>> o.label = "o"
+    >>> program = autograd.compile(o)
+    >>> program() == o.data, w.grad  # the value, and d o / d leaf added into each .grad
+    (True, 1.0019434875390165)
+    >>> w.data = -2.0  # new data: the program follows it, with no graph built
+    >>> round(program.forward(), 6)
+    0.993718
+    >>> for line in program.source.splitlines():  # the backward pass, as code
+    ...     if line.strip().startswith("g_"):
+    ...         print(line.strip())
+    g_o = 1.0
+    g_n = g_o * (1.0 - o * o)
+    g_mul1 = g_n
+    g_b = 0.0 + g_n
+    g_w = 0.0 + g_mul1 * x
+    g_x = 0.0 + g_mul1 * w
+
+What is traced is the graph, not the Python that built it (as with
+``torch.jit.trace``): numbers that were plain Python numbers are baked in,
+and a Python ``if`` on a value took the branch it took while tracing::
+
+    y = x * 2 if x.data > 0 else -x   # traced with x > 0: the program always computes x * 2
+    program = autograd.compile(y)
+
+Branches inside the ops (relu at 0, sigmoid's two halves, the edges of ``**``)
+are evaluated at every call, so they follow the data.
+
+Two forms of program, chosen by the size of the graph:
+
+* ``"code"``: straight-line code, one line per node, named after the labels
+  (``L1.N0.w0`` → ``L1_N0_w0``), which a debugger can step through. It is
+  the fastest to run, but Python compiles about 50,000 lines a second.
+* ``"tape"``: the graph as a list of instructions (a tape), replayed by a
+  tight loop that is itself generated from the same templates. It compiles
+  in a few microseconds per node, so a graph of millions of nodes compiles
+  about as fast as the engine builds it, and runs 2 to 3 times slower than
+  ``"code"``.
+
+The fast path checks nothing node by node: Python raises for division by
+zero, ``log`` of a number ≤ 0 and overflow in ``exp`` and ``**``, and one sum
+of every value that could overflow silently (and of the final gradients, to
+which any gradient that overflowed spreads) says whether all were finite. If
+anything went wrong, the call is redone by the engine from the same leaf data
+(``_through_engine``), which raises the engine's own error, naming the op,
+the labels and the values. No ``.grad`` changes before every check passed.
+"""
+
+from __future__ import annotations
+
+import builtins
+import collections
+import itertools
+import keyword
+import linecache
+import math
+import operator
+import re
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from autograd import ops
+from autograd.graph import WALK_LOCK, walk_order
+from autograd.value import Value, _recording, apply, inputs_of
+
+Form = Literal["auto", "code", "tape"]
+
+CODE_LIMIT = 150_000
+"""``form="auto"`` writes straight-line code for graphs of up to this many nodes
+plus edges, and a tape beyond. Measured (benchmarks/bench.py, section ``compile``):
+code compiles at about 20 µs a node and runs at about 0.8× hand-written floats;
+a tape compiles at about 3 µs a node and runs at about 3-5× the floor. A moons
+step (about 7,000 nodes, 65,000 edges) is code; a chain of 10^5 steps is a tape."""
+
+SUM_LIMIT = 200
+"""At most this many terms in one sum expression: Python's compiler recurses
+once per ``+``, so a weight used 10^5 times gets its gradient over several lines."""
+
+
+# --- the templates: one forward and one backward line per op ----------------
+
+
+@dataclass(frozen=True)
+class Template:
+    """How the program computes one op, as Python text with placeholders.
+
+    ``forward`` computes the node from its inputs ``{a}`` and ``{b}``;
+    ``backward[k]`` is the contribution to input ``k``'s gradient, from the
+    node's gradient ``{g}``, its value ``{out}`` and its inputs. Each is the
+    very arithmetic of the op's rule in ``autograd/ops.py`` (``NAME_backward``
+    returns ``g`` times the local derivative), so that the program's gradients
+    are the engine's to the last bit: ``tests/test_compile.py`` checks each
+    template against the engine. Every contribution keeps ``{g}`` as a factor, so a gradient that
+    overflowed spreads to the leaves, where the final check sees it.
+    """
+
+    forward: str
+    backward: tuple[str, ...]
+
+
+TEMPLATES: dict[str, Template] = {
+    "+": Template("{a} + {b}", ("{g}", "{g}")),
+    "-": Template("{a} - {b}", ("{g}", "-{g}")),
+    "*": Template("{a} * {b}", ("{g} * {b}", "{g} * {a}")),
+    "/": Template("{a} / {b}", ("{g} * (1.0 / {b})", "{g} * (-{out} / {b})")),
+    "neg": Template("-{a}", ("-{g}",)),
+    # Any power, through the engine's own rules: they hold its edge cases.
+    "**": Template(
+        "pow_forward({a}, {b})",
+        ("pow_backward({g}, {out}, {a}, {b})[0]", "pow_backward({g}, {out}, {a}, {b})[1]"),
+    ),
+    # 2 ** x: the engine's rule skips the constant base's share.
+    "** of constant": Template(
+        "pow_forward({a}, {b})", ("", "pow_of_constant_backward({g}, {out}, {a}, {b})[1]")
+    ),
+    # x ** 2 and other whole, non-zero constant exponents: Python's ** raises
+    # where pow_forward would (0 ** -1, overflow), and the rule is one product.
+    "** whole": Template("{a} ** {b}", ("{g} * ({b} * {a} ** ({b} - 1.0))", "")),
+    "exp": Template("exp({a})", ("{g} * {out}",)),
+    "log": Template("log({a})", ("{g} * (1.0 / {a})",)),
+    "tanh": Template("tanh({a})", ("{g} * (1.0 - {out} * {out})",)),
+    "sigmoid": Template("sigmoid_forward({a})", ("{g} * ({out} * (1.0 - {out}))",)),
+    "softplus": Template("softplus_forward({a})", ("{g} * sigmoid_forward({a})",)),
+    "relu": Template("{a} if {a} > 0.0 else 0.0", ("{g} * (1.0 if {a} > 0.0 else 0.0)",)),
+    # A neuron w·x (+ b): the forward is a sum of products (see _linear_forward);
+    # the contributions are to each w, each x, and b.
+    "linear": Template("", ("{g} * {x}", "{g} * {w}", "{g}")),
+}
+"""Every op's template, by op name, and for powers by what is constant (see ``_template``)."""
+
+_TEMPLATE_OF_RULE: dict[Callable[..., tuple[Any, ...]], str] = {
+    ops.add_backward: "+",
+    ops.sub_backward: "-",
+    ops.mul_backward: "*",
+    ops.div_backward: "/",
+    ops.neg_backward: "neg",
+    ops.pow_backward: "**",
+    ops.pow_of_constant_backward: "** of constant",
+    ops.exp_backward: "exp",
+    ops.log_backward: "log",
+    ops.tanh_backward: "tanh",
+    ops.sigmoid_backward: "sigmoid",
+    ops.softplus_backward: "softplus",
+    ops.relu_backward: "relu",
+    ops.linear_backward: "linear",
+}
+"""Which template does what an op's backward rule does: found by the rule, which is what counts."""
+
+HELPERS: dict[str, Callable[..., float] | Callable[..., tuple[Any, ...]]] = {
+    "exp": math.exp,
+    "log": math.log,
+    "tanh": math.tanh,
+    "sigmoid_forward": ops.sigmoid_forward,
+    "softplus_forward": ops.softplus_forward,
+    "pow_forward": ops.pow_forward,
+    "pow_backward": ops.pow_backward,
+    "pow_of_constant_backward": ops.pow_of_constant_backward,
+    "linear_forward": ops.linear_forward,
+    "mul": operator.mul,
+}
+"""The functions the templates call, by the name the generated code calls them."""
+
+# Python 3.12 made sum() of floats compensated (Neumaier); before, it adds left
+# to right from 0, which a chain of + in the source does too, faster.
+_PLAIN_SUM = sum([1e100, 1.0, -1e100]) == 0.0
+
+# Values that can overflow to inf without Python raising: these are checked.
+_CAN_OVERFLOW = frozenset({"+", "-", "*", "/", "linear"})
+
+_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+
+_RESERVED = frozenset(
+    {*keyword.kwlist, *keyword.softkwlist, *dir(builtins), *HELPERS} | {"self", "leaves", "check", "finite"}
+)
+"""Names a label never becomes: keywords, builtins, helpers and the program's own names."""
+
+
+# --- tracing ------------------------------------------------------------------
+
+Ref = int | float  # an input of a tape entry: a slot (int) or a constant baked in (float)
+
+
+@dataclass
+class Trace:
+    """The graph below a root, as slots: leaves first, then linear's constants, then op nodes.
+
+    ``tape[k]`` is ``(kind, a, b)`` for the op node in slot ``first + k``, in
+    topological order (inputs before the nodes that use them): ``kinds[kind]``
+    is ``(template name, shape)``, where the shape says which inputs are
+    values (``v``, ``a``/``b`` a slot) and which constants (``c``, a float);
+    a ``linear`` node has ``a``, a tuple of slots, and no ``b``.
+    """
+
+    leaves: list[Value]
+    constants: list[float]
+    tape: list[tuple[int, Any, Any]]
+    kinds: list[tuple[str, str]]
+    ops: list[ops.Op]
+    labels: dict[int, str]
+    root: int
+
+    first: int
+    """The slot of the first op node: leaves and constants come before."""
+
+    @property
+    def size(self) -> int:
+        """Nodes plus edges: what code generation's time grows with."""
+        edges = sum(len(a) if type(a) is tuple else 2 for _, a, _ in self.tape)
+        return len(self.leaves) + len(self.tape) + edges
+
+
+def topological(root: Value) -> list[Value]:
+    """The nodes below ``root``, inputs first: the engine's own walk order (``walk_order``).
+
+    The backward pass sums each gradient in the reverse of this order, so the
+    program must use the very same one. Constants (plain floats) are not in it.
+    """
+    with WALK_LOCK:
+        return walk_order(root, float("0"))  # its own 0.0: no other walk's mark is taken for ours
+
+
+def trace(root: Value) -> Trace:
+    """``root``'s graph as a ``Trace``."""
+    if not isinstance(root, Value):
+        raise TypeError(f"compile() takes a Value, got {type(root).__name__}: {root!r}")
+    order = topological(root)
+    leaves = [node for node in order if not inputs_of(node)]
+    slot: dict[Value, int] = {leaf: k for k, leaf in enumerate(leaves)}
+    constants: list[float] = []
+    kinds: dict[tuple[str, str], int] = {}
+    tape: list[tuple[int, Any, Any]] = []
+    op_of: list[ops.Op] = []
+    labels = {k: leaf.label for k, leaf in enumerate(leaves) if leaf.label}
+    nodes = [node for node in order if inputs_of(node)]
+    first = len(leaves) + sum(
+        1 for node in nodes if node.op == "linear" for x in inputs_of(node) if type(x) is float
+    )
+    for k, node in enumerate(nodes):
+        op: ops.Op = node.op  # type: ignore[assignment]
+        inputs = inputs_of(node)
+        a: Any
+        b: Any = None
+        name = _TEMPLATE_OF_RULE.get(op.backward)
+        if name is None:
+            raise ValueError(f"compile(): no template for the op {op!r}; teach autograd/compiler.py")
+        if name == "linear":
+            refs = []
+            for x in inputs:
+                if type(x) is float:
+                    refs.append(len(leaves) + len(constants))
+                    constants.append(x)
+                else:
+                    refs.append(slot[x])  # type: ignore[index]
+            shape, a = "n", tuple(refs)
+        else:
+            refs2 = [x if type(x) is float else slot[x] for x in inputs]  # type: ignore[index]
+            shape = "".join("c" if type(x) is float else "v" for x in inputs)
+            if name == "**" and shape == "vc" and inputs[1] == int(inputs[1]) != 0:  # type: ignore[arg-type]
+                name = "** whole"
+            a = refs2[0]
+            if len(refs2) == 2:
+                b = refs2[1]
+        kind = kinds.setdefault((name, shape), len(kinds))
+        tape.append((kind, a, b))
+        op_of.append(op)
+        slot[node] = first + k
+        if node.label:
+            labels[first + k] = node.label
+    return Trace(leaves, constants, tape, list(kinds), op_of, labels, slot[root], first)
+
+
+# --- names ----------------------------------------------------------------------
+
+
+class Names:
+    """Python names for the slots of a trace, made from labels; never a keyword or builtin.
+
+    A label is user text: only letters, digits and ``_`` of it are kept, so
+    ``L1.N0.w0`` is ``L1_N0_w0``; a name already taken gets ``_1``, ``_2``, ...
+    Each name ``n`` comes with its gradient's name ``g_n``, and both are unique.
+    """
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set(_RESERVED)
+        self.counts: collections.Counter[str] = collections.Counter()
+
+    def make(self, label: str, fallback: str, numbered: bool) -> str:
+        base = re.sub(r"[^A-Za-z0-9_]+", "_", label).strip("_")[:40] if label else ""
+        if not base:
+            base, numbered = fallback, True
+        elif base[0].isdigit():
+            base = f"v_{base}"
+        while True:
+            self.counts[base] += 1
+            count = self.counts[base]
+            name = f"{base}{count}" if numbered else base if count == 1 else f"{base}_{count - 1}"
+            if name not in self.taken and f"g_{name}" not in self.taken:
+                self.taken.update((name, f"g_{name}"))
+                return name
+
+
+def _comment(label: str, name: str) -> str:
+    """The label as a comment, when the name does not already say it; escaped, so it stays a comment."""
+    if not label or label.replace(".", "_") == name.rstrip("0123456789").rstrip("_") or label == name:
+        return ""
+    text = label if len(label) <= 60 else label[:59] + "…"
+    return f"  # {text!a}"  # ascii(): quotes, and \n, \r and non-ASCII escaped
+
+
+def _const(x: float) -> str:
+    """A constant exactly (repr round-trips), in parentheses when negative so it binds as one."""
+    return f"({x!r})" if math.copysign(1.0, x) < 0 else repr(x)
+
+
+def _sum(target: str, terms: list[str], from_zero: bool) -> list[str]:
+    """Lines that set ``target`` to the sum of ``terms``, added left to right (from 0.0 if asked).
+
+    At most SUM_LIMIT terms to a line: Python's compiler recurses once per
+    ``+``. (Written as ``sum(map(mul, (a1, ...), (b1, ...)))`` instead, a
+    moons step ran 40% slower, and compiled no faster.)
+    """
+    head = ["0.0", *terms] if from_zero else terms
+    lines = []
+    for k in range(0, len(head), SUM_LIMIT):
+        part = head[k : k + SUM_LIMIT]
+        lines.append(f"{target} = {' + '.join([target, *part] if k else part)}")
+    return lines
+
+
+# --- the two forms of program -------------------------------------------------------
+
+
+def _terminals(t: Trace) -> set[int]:
+    """The leaves, and the op nodes whose inputs are all constants: no gradient goes further down."""
+    n_leaves, first = len(t.leaves), t.first
+    found = set(range(n_leaves))
+    for k, (_, a, b) in enumerate(t.tape):
+        if type(a) is tuple:
+            if all(n_leaves <= x < first for x in a):
+                found.add(first + k)
+        elif type(a) is not int and type(b) is not int:
+            found.add(first + k)
+    return found
+
+
+def _contributions(
+    t: Trace, k: int, g: str, out: str, ref: Callable[[Ref], str]
+) -> Iterator[tuple[int, str]]:
+    """(input slot, contribution to its gradient) for each value input of op node ``k``, in operand order."""
+    kind, a, b = t.tape[k]
+    template_name, shape = t.kinds[kind]
+    rules = TEMPLATES[template_name].backward
+    if shape == "n":
+        n = len(a) // 2
+        w, x = a[:n], a[n : 2 * n]
+        lo, hi = len(t.leaves), t.first  # the slots of constants: they get no gradient
+        for wi, xi in zip(w, x):
+            if not lo <= wi < hi:
+                yield wi, rules[0].format(g=g, x=ref(xi))
+        for wi, xi in zip(w, x):
+            if not lo <= xi < hi:
+                yield xi, rules[1].format(g=g, w=ref(wi))
+        if len(a) % 2 and not lo <= a[-1] < hi:
+            yield a[-1], rules[2].format(g=g)
+        return
+    fields = {"g": g, "out": out, "a": ref(a), "b": "" if b is None else ref(b)}
+    for position, (x, letter) in enumerate(zip((a, b), shape)):
+        if letter == "v":
+            yield x, rules[position].format(**fields)
+
+
+def _linear_forward(refs: list[str]) -> str:
+    """``w·x (+ b)`` as ``ops.linear_forward`` computes it: the sum of the products, then + b."""
+    n = len(refs) // 2
+    products = [f"{w} * {x}" for w, x in zip(refs[:n], refs[n : 2 * n])]
+    bias = f" + {refs[-1]}" if len(refs) % 2 else ""
+    if not products:
+        return f"0{bias}"
+    if _PLAIN_SUM and len(products) < SUM_LIMIT:  # sum() adds from 0, left to right: so does this
+        return f"0.0 + {' + '.join(products)}{bias}"
+    return f"sum(map(mul, ({', '.join(refs[:n])},), ({', '.join(refs[n : 2 * n])},))){bias}"
+
+
+def _code(t: Trace) -> str:
+    """The program as straight-line code: one line per node, forward, then backward."""
+    names = Names()
+    first, n_leaves = t.first, len(t.leaves)
+    name = [names.make(leaf.label, "leaf", False) for leaf in t.leaves]
+    name += [_const(c) for c in t.constants]
+    for k, op in enumerate(t.ops):
+        name.append(names.make(t.labels.get(first + k, ""), _OP_WORDS.get(op, str(op)), False))
+
+    def ref(x: Ref) -> str:
+        return name[x] if type(x) is int else _const(x)
+
+    def grad(s: int) -> str:
+        return f"g_{name[s]}"
+
+    root = name[t.root]
+    forward = ["# the leaves, as they are now"]
+    forward += [
+        f"{name[k]} = leaves[{k}].data{_comment(leaf.label, name[k])}" for k, leaf in enumerate(t.leaves)
+    ]
+    checked = name[:n_leaves]  # values that could be inf or nan without Python raising
+    forward.append("# forward: each node from its inputs")
+    for k, (kind, a, b) in enumerate(t.tape):
+        s = first + k
+        template_name, shape = t.kinds[kind]
+        if shape == "n":
+            expression = _linear_forward([ref(x) for x in a])
+        else:
+            expression = TEMPLATES[template_name].forward.format(a=ref(a), b="" if b is None else ref(b))
+        forward.append(f"{name[s]} = {expression}{_comment(t.labels.get(s, ''), name[s])}")
+        if t.ops[k] in _CAN_OVERFLOW:
+            checked.append(name[s])
+    forward.append("# finite only if every value that could overflow silently is")
+    forward += _sum("check", checked, True)
+
+    # Each node's contributions, in the order the engine adds them: its
+    # children in walk order (reverse topological), each in operand order.
+    terms: dict[int, list[str]] = collections.defaultdict(list)
+    for k in range(len(t.tape) - 1, -1, -1):
+        for target, term in _contributions(t, k, grad(first + k), name[first + k], ref):
+            terms[target].append(term)
+    backward = [f"# backward: d {root} / d node, from {root} down to the leaves, as the engine walks"]
+    terminals = _terminals(t)
+    for s in [*range(len(name) - 1, first - 1, -1), *range(n_leaves)]:
+        if s == t.root:
+            backward.append(f"{grad(s)} = 1.0")
+        else:
+            # A leaf's gradient starts from 0.0, as the engine's does (0.0 + -0.0 is 0.0);
+            # inside the graph the sign of a zero gradient changes no leaf's gradient.
+            backward += _sum(grad(s), terms[s], s in terminals)
+    terminal = [grad(s) for s in sorted(terminals)]
+    backward.append("# a gradient that overflowed has spread to the leaves: check theirs")
+    backward += _sum("check", ["check", *terminal], False)
+
+    lines = [
+        f"# autograd.compile: {len(t.tape) + n_leaves} nodes, {n_leaves} leaves, straight-line code",
+        "",
+        "def program(self, backward=True):",
+        f'    """{root} and, with backward, d {root} / d leaf added into each leaf\'s .grad."""',
+        "    leaves = self._leaves",
+        "    try:",
+        *(f"        {line}" for line in forward),
+        "        if backward:",
+        *(f"            {line}" for line in backward),
+        "        finite = check - check == 0.0",
+        "    except (ArithmeticError, ValueError):  # 1 / 0, log(0), exp(1000), ...",
+        "        finite = False",
+        "    if not finite:  # the engine redoes the call and raises its own error, naming the node",
+        "        return self._through_engine(backward)",
+        "    if backward:  # every check passed: add d root / d leaf into each leaf's .grad",
+        *(f"        leaves[{k}].grad += {grad(k)}" for k in range(n_leaves)),
+        f"    return {root}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _tape_code(t: Trace) -> str:
+    """The program as a loop over the tape, with one branch per kind of entry, the commonest first."""
+    counts = collections.Counter(kind for kind, _, _ in t.tape)
+    order = [kind for kind, _ in counts.most_common()]
+
+    def ref(x: str, letter: str) -> str:
+        return f"v[{x}]" if letter == "v" else x
+
+    forward: list[str] = []
+    backward: list[str] = []
+    for position, kind in enumerate(order):
+        template_name, shape = t.kinds[kind]
+        test = f"{'if' if position == 0 else 'elif'} kind == {kind}:  # {template_name} ({shape})"
+        template = TEMPLATES[template_name]
+        forward.append(test)
+        backward.append(test)
+        if shape == "n":
+            forward.append("    push(linear_forward(*[v[s] for s in a]))")
+            backward += [
+                "    n = len(a) // 2  # a: the slots of w1..wn, x1..xn (and b)",
+                "    for w, x in zip(a[:n], a[n : 2 * n]):",
+                f"        g[w] += {template.backward[0].format(g='gi', x='v[x]')}",
+                "    for w, x in zip(a[:n], a[n : 2 * n]):",
+                f"        g[x] += {template.backward[1].format(g='gi', w='v[w]')}",
+                "    if len(a) % 2:",
+                f"        g[a[-1]] += {template.backward[2].format(g='gi')}",
+            ]
+            continue
+        fields = {"a": ref("a", shape[0]), "b": ref("b", shape[1:] or "c"), "out": "v[i]", "g": "gi"}
+        forward.append(f"    push({template.forward.format(**fields)})")
+        for letter, slot, rule in zip(shape, "ab", template.backward):
+            if letter == "v":
+                backward.append(f"    g[{slot}] += {rule.format(**fields)}")
+    lines = [
+        f"# autograd.compile: {len(t.tape) + len(t.leaves)} nodes, {len(t.leaves)} leaves, a tape of",
+        "# (kind, a, b) entries: a and b are slots of v (and of g) or constants; see autograd/compiler.py",
+        "",
+        "def program(self, backward=True):",
+        '    """The root and, with backward, d root / d leaf added into each leaf\'s .grad."""',
+        "    leaves = self._leaves",
+        "    v = [leaf.data for leaf in leaves] + CONSTANTS  # the values, by slot",
+        "    push = v.append",
+        "    try:",
+        "        # forward: the op nodes in topological order, each appended to v",
+        "        for kind, a, b in TAPE:",
+        *(f"            {line}" for line in forward),
+        "        check = 0.0 + sum(v)  # finite only if every value is",
+        "        if backward:",
+        "            # backward: d root / d node, summed in g in the order the engine adds them",
+        "            g = [0.0] * len(v)",
+        f"            g[{t.root}] = 1.0",
+        f"            for i, (kind, a, b) in zip(range(len(v) - 1, {t.first - 1}, -1), reversed(TAPE)):",
+        "                gi = g[i]",
+        *(f"                {line}" for line in backward),
+        "            check = check + sum(g)  # finite only if every gradient is too",
+        "        finite = check - check == 0.0",
+        "    except (ArithmeticError, ValueError):  # 1 / 0, log(0), exp(1000), ...",
+        "        finite = False",
+        "    if not finite:  # the engine redoes the call and raises its own error, naming the node",
+        "        return self._through_engine(backward)",
+        "    if backward:  # every check passed: add d root / d leaf into each leaf's .grad",
+        "        for leaf, gradient in zip(leaves, g):",
+        "            leaf.grad += gradient",
+        f"    return v[{t.root}]",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --- the program ------------------------------------------------------------------------
+
+_numbers = itertools.count(1)
+
+
+class Program:
+    """A compiled graph: call it for the root's value and gradients, as ``backward()`` gives them.
+
+    Made by ``autograd.compile(root)``. Each call reads the leaves' current
+    ``.data``:
+
+    * ``program()`` recomputes the root, adds d root / d leaf into each
+      leaf's ``.grad`` (it accumulates, like ``backward()``) and returns the
+      root's value. A call that fails raises the engine's error and changes
+      no ``.grad``; the program stays usable.
+    * ``program.forward()`` returns the root's value only.
+
+    Attributes:
+        leaves: the leaves it reads and whose ``.grad`` it adds to.
+        source: the generated Python (``print(program.source)``); tracebacks
+            show its lines, and ``pdb`` can step into ``program()``.
+        form: ``"code"`` (straight-line) or ``"tape"`` (see the module).
+    """
+
+    _leaves: tuple[Value, ...]
+
+    def __init__(self, t: Trace, source: str, form: str, filename: str) -> None:
+        self._trace = t
+        self._leaves = tuple(t.leaves)
+        self.source = source
+        self.form = form
+        self.filename = filename
+
+    @property
+    def leaves(self) -> list[Value]:
+        """The leaves it reads (parameters, inputs), in the order of the walk."""
+        return list(self._leaves)
+
+    def __call__(self, backward: bool = True) -> float:
+        """The root's value; with ``backward`` (the default), its gradients added into the leaves."""
+        raise NotImplementedError  # each program's class has the generated function here
+
+    def forward(self) -> float:
+        """The root's value only, from the leaves' current data; no ``.grad`` changes."""
+        return self(backward=False)
+
+    def __repr__(self) -> str:
+        nodes, leaves = len(self._trace.tape) + len(self._leaves), len(self._leaves)
+        return f"<autograd.compile program: {nodes} nodes, {leaves} leaves, {self.form}>"
+
+    def _through_engine(self, backward: bool) -> float:
+        """The call done by the engine instead: rebuild the graph from the leaves' data, and walk it.
+
+        The fast path comes here when something was not finite or Python
+        raised: the engine then raises its own error, naming the op, the
+        labels and the values. If nothing was wrong after all (a check sum
+        can overflow on its own), this gives the same results, more slowly.
+        """
+        t = self._trace
+        token = _recording.set(True)  # even inside no_grad(): the copy needs its graph
+        try:
+            values: list[Any] = []
+            for leaf in t.leaves:
+                try:
+                    values.append(Value(leaf.data, leaf.label))
+                except (TypeError, ValueError) as e:
+                    raise type(e)(f"the leaf {leaf.label or 'without a label'}: {e}") from None
+            values += t.constants
+            for k, (kind, a, b) in enumerate(t.tape):
+                _, shape = t.kinds[kind]
+                if shape == "n":
+                    args = [values[s] for s in a]
+                else:
+                    args = [values[x] if letter == "v" else x for x, letter in zip((a, b), shape)]
+                node = apply(t.ops[k], *args)
+                node.label = t.labels.get(t.first + k, "")
+                values.append(node)
+            root = values[t.root]
+            if backward:
+                root.backward()
+                for leaf, copy in zip(t.leaves, values):
+                    leaf.grad += copy.grad
+            return float(root.data)
+        finally:
+            _recording.reset(token)
+
+
+def compile_graph(root: Value, form: Form = "auto") -> Program:
+    """Trace the graph below ``root`` once; return it as a ``Program`` over plain floats.
+
+    Use it as ``autograd.compile(root)``. ``program()`` gives what
+    ``root.backward()`` gives on a graph built from the leaves' current data
+    (bit for bit), without building one::
+
+        >>> import autograd
+        >>> from autograd import Value
+        >>> x = Value(3.0, label="x")
+        >>> program = autograd.compile(x * x + 1)
+        >>> program(), x.grad
+        (10.0, 6.0)
+        >>> x.data = 4.0
+        >>> program(), x.grad  # .grad accumulates, as with backward()
+        (17.0, 14.0)
+
+    It records the graph, not your Python: a Python ``if`` on a value is
+    fixed at the branch taken while tracing (see the module's docstring).
+    ``form`` is ``"code"``, ``"tape"`` or ``"auto"`` (code up to
+    ``CODE_LIMIT`` nodes plus edges).
+    """
+    t = trace(root)
+    if form == "auto":
+        form = "code" if t.size <= CODE_LIMIT else "tape"
+    if form not in ("code", "tape"):
+        raise ValueError(f"compile(): form is 'auto', 'code' or 'tape', got {form!r}")
+    source = _code(t) if form == "code" else _tape_code(t)
+    filename = f"<autograd.compile #{next(_numbers)}>"
+    # The source holds no user text but escaped comments and identifiers made
+    # of [A-Za-z0-9_] (class Names), so executing it runs only our templates.
+    namespace: dict[str, Any] = {
+        "__builtins__": builtins,
+        **HELPERS,
+        "TAPE": t.tape,
+        "CONSTANTS": t.constants,
+    }
+    exec(builtins.compile(source, filename, "exec"), namespace)
+    cls = type("Program", (Program,), {"__call__": namespace["program"]})
+    program: Program = cls(t, source, form, filename)
+    # Tracebacks and pdb read the lines from linecache, until the program is gone.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    weakref.finalize(program, linecache.cache.pop, filename, None)
+    return program
