@@ -32,6 +32,7 @@ from pathlib import Path
 # `autograd` shadows glassgrad's, these still load, and main() can say so.
 from autograd.drawing import BACKENDS, FORMATS, RenderError, render
 from autograd.expr import Expression, ExpressionError
+from autograd.text import number
 from autograd.value import Value
 
 USAGE_ERROR = 2
@@ -80,12 +81,12 @@ def parse_at(items: Sequence[str]) -> dict[str, float]:
             if name in values:
                 raise UsageError(f"--at gives {name} twice")
             try:
-                number = float(text)
+                value = float(text)
             except ValueError:
                 raise UsageError(f"--at {name}=…: {shown(text)} is not a number") from None
-            if number - number != 0.0:  # nan or inf, also from a number too large for a float
+            if value - value != 0.0:  # nan or inf, also from a number too large for a float
                 raise UsageError(f"--at {name}=…: {shown(text)} is not a finite float")
-            values[name] = number
+            values[name] = value
     return values
 
 
@@ -102,13 +103,9 @@ def build(formula: str, at: Sequence[str]) -> tuple[Value, dict[str, Value]]:
     return out, leaves
 
 
-def _number(x: float) -> str:
-    return f"{x:.4g}"
-
-
 def _summary(formula: str, out: Value, leaves: dict[str, Value]) -> str:
-    grads = "   ".join(f"∂/∂{name} = {_number(leaf.grad)}" for name, leaf in leaves.items())
-    return f"{formula.strip()} = {_number(out.data)}" + (f"\n{grads}" if grads else "")
+    grads = "   ".join(f"∂/∂{name} = {number(leaf.grad)}" for name, leaf in leaves.items())
+    return f"{formula.strip()} = {number(out.data)}" + (f"\n{grads}" if grads else "")
 
 
 def seed_report() -> str:
@@ -121,11 +118,11 @@ def seed_report() -> str:
     (w1, w2), (big_w,) = hidden.w, output.w
     return "\n".join([
         "The seed's network: x = (0.1, 0.3), w = (0.4, -0.2), W = 0.1, target y = 1, η = 0.5",
-        f"forward:  h = {_number(hidden.h.data)}   a = {_number(output.inputs[0])}   "
-        f"ŷ = {_number(seed.prediction.data)}   E = {_number(seed.loss.data)}",
-        f"backward: δᵒ = -∂E/∂(W·a) = {_number(output.delta)}   δʰ = -∂E/∂h = {_number(hidden.delta)}",
-        f"steps:    ΔW = -η·∂E/∂W = {_number(-ETA * big_w.grad)}   "
-        f"Δw1 = {_number(-ETA * w1.grad)}   Δw2 = {_number(-ETA * w2.grad)}",
+        f"forward:  h = {number(hidden.h.data)}   a = {number(output.inputs[0])}   "
+        f"ŷ = {number(seed.prediction.data)}   E = {number(seed.loss.data)}",
+        f"backward: δᵒ = -∂E/∂(W·a) = {number(output.delta)}   δʰ = -∂E/∂h = {number(hidden.delta)}",
+        f"steps:    ΔW = -η·∂E/∂W = {number(-ETA * big_w.grad)}   "
+        f"Δw1 = {number(-ETA * w1.grad)}   Δw2 = {number(-ETA * w2.grad)}",
     ])
 
 

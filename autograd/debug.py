@@ -37,7 +37,9 @@ from pathlib import Path
 
 import autograd.ops  # binds `autograd` here, so `break autograd.ops.mul_backward` works in pdb
 from autograd.backward import backward_steps
+from autograd.explanation import root_symbol
 from autograd.graph import topological_order
+from autograd.text import number, wrt
 from autograd.value import Value
 
 __all__ = ["autograd", "backward_with_breakpoint"]
@@ -89,8 +91,8 @@ def banner(root: Value, node: Value, upstream: float, ups: int = 1) -> str:
     """
     up = "up" if ups == 1 else f"up {ups}"
     return (
-        f"backward paused at {node.label!r}, upstream = ∂{root.label or 'out'}/∂{node.label} = "
-        f"{upstream:.4g} (its gradient, now final)\n"
+        f"backward paused at {node.label!r}, upstream = ∂{root_symbol(root)}/∂{wrt(node.label)} = "
+        f"{number(upstream)} (its gradient, now final)\n"
         f"p node / upstream / contributions to look; n next node; c continue; {up} to reach your own code"
     )
 
