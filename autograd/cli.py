@@ -30,6 +30,7 @@ from pathlib import Path
 
 # Modules, not the `autograd` package itself: if another package called
 # `autograd` shadows glassgrad's, these still load, and main() can say so.
+# `nn` is imported where it is used, after main() has made that check.
 from autograd.drawing import BACKENDS, FORMATS, RenderError, render
 from autograd.expr import Expression, ExpressionError
 from autograd.text import number
