@@ -72,7 +72,7 @@ import math
 import operator
 import re
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -360,30 +360,33 @@ def _terminals(t: Trace) -> set[int]:
     return found
 
 
-def _contributions(
-    t: Trace, k: int, g: str, out: str, ref: Callable[[Ref], str]
-) -> Iterator[tuple[int, str]]:
-    """(input slot, contribution to its gradient) for each value input of op node ``k``, in operand order."""
+def _contributions(t: Trace, k: int, g: str, out: str, name: list[str]) -> list[tuple[int, str]]:
+    """(input slot, contribution to its gradient) for each value input of op node ``k``, in operand order.
+
+    ``name`` names every slot (a constant's slot by its value).
+    """
     kind, a, b = t.tape[k]
     template_name, shape = t.kinds[kind]
     rules = TEMPLATES[template_name].backward
     if shape == "n":
         n = len(a) // 2
-        w, x = a[:n], a[n : 2 * n]
         lo, hi = len(t.leaves), t.first  # the slots of constants: they get no gradient
-        for wi, xi in zip(w, x):
-            if not lo <= wi < hi:
-                yield wi, rules[0].format(g=g, x=ref(xi))
-        for wi, xi in zip(w, x):
-            if not lo <= xi < hi:
-                yield xi, rules[1].format(g=g, w=ref(wi))
+        # Each rule is filled in once, around a hole for the other factor: a neuron has many.
+        to_w, _, after_w = rules[0].format(g=g, x="\0").partition("\0")
+        to_x, _, after_x = rules[1].format(g=g, w="\0").partition("\0")
+        found = [(w, to_w + name[x] + after_w) for w, x in zip(a[:n], a[n : 2 * n]) if not lo <= w < hi]
+        found += [(x, to_x + name[w] + after_x) for w, x in zip(a[:n], a[n : 2 * n]) if not lo <= x < hi]
         if len(a) % 2 and not lo <= a[-1] < hi:
-            yield a[-1], rules[2].format(g=g)
-        return
-    fields = {"g": g, "out": out, "a": ref(a), "b": "" if b is None else ref(b)}
-    for position, (x, letter) in enumerate(zip((a, b), shape)):
-        if letter == "v":
-            yield x, rules[position].format(**fields)
+            found.append((a[-1], rules[2].format(g=g)))
+        return found
+    fields = {"g": g, "out": out, "a": _ref(a, name), "b": "" if b is None else _ref(b, name)}
+    inputs = zip((a, b), shape, rules)
+    return [(x, rule.format(**fields)) for x, letter, rule in inputs if letter == "v"]
+
+
+def _ref(x: Ref, name: list[str]) -> str:
+    """An input in the code: the name of its slot, or the constant itself."""
+    return name[x] if type(x) is int else _const(x)
 
 
 def _linear_forward(refs: list[str]) -> str:
@@ -407,11 +410,7 @@ def _code(t: Trace) -> str:
     for k, op in enumerate(t.ops):
         name.append(names.make(t.labels.get(first + k, ""), _OP_WORDS.get(op, str(op)), False))
 
-    def ref(x: Ref) -> str:
-        return name[x] if type(x) is int else _const(x)
-
-    def grad(s: int) -> str:
-        return f"g_{name[s]}"
+    grad = [f"g_{n}" for n in name]
 
     root = name[t.root]
     forward = ["# the leaves, as they are now"]
@@ -424,9 +423,11 @@ def _code(t: Trace) -> str:
         s = first + k
         template_name, shape = t.kinds[kind]
         if shape == "n":
-            expression = _linear_forward([ref(x) for x in a])
+            expression = _linear_forward([name[x] for x in a])
         else:
-            expression = TEMPLATES[template_name].forward.format(a=ref(a), b="" if b is None else ref(b))
+            expression = TEMPLATES[template_name].forward.format(
+                a=_ref(a, name), b="" if b is None else _ref(b, name)
+            )
         forward.append(f"{name[s]} = {expression}{_comment(t.labels.get(s, ''), name[s])}")
         if t.ops[k] in _CAN_OVERFLOW:
             checked.append(name[s])
@@ -437,18 +438,18 @@ def _code(t: Trace) -> str:
     # children in walk order (reverse topological), each in operand order.
     terms: dict[int, list[str]] = collections.defaultdict(list)
     for k in range(len(t.tape) - 1, -1, -1):
-        for target, term in _contributions(t, k, grad(first + k), name[first + k], ref):
+        for target, term in _contributions(t, k, grad[first + k], name[first + k], name):
             terms[target].append(term)
     backward = [f"# backward: d {root} / d node, from {root} down to the leaves, as the engine walks"]
     terminals = _terminals(t)
     for s in [*range(len(name) - 1, first - 1, -1), *range(n_leaves)]:
         if s == t.root:
-            backward.append(f"{grad(s)} = 1.0")
+            backward.append(f"{grad[s]} = 1.0")
         else:
             # A leaf's gradient starts from 0.0, as the engine's does (0.0 + -0.0 is 0.0);
             # inside the graph the sign of a zero gradient changes no leaf's gradient.
-            backward += _sum(grad(s), terms[s], s in terminals)
-    terminal = [grad(s) for s in sorted(terminals)]
+            backward += _sum(grad[s], terms[s], s in terminals)
+    terminal = [grad[s] for s in sorted(terminals)]
     backward.append("# a gradient that overflowed has spread to the leaves: check theirs")
     backward += _sum("check", ["check", *terminal], False)
 
@@ -468,7 +469,7 @@ def _code(t: Trace) -> str:
         "    if not finite:  # the engine redoes the call and raises its own error, naming the node",
         "        return self._through_engine(backward)",
         "    if backward:  # every check passed: add d root / d leaf into each leaf's .grad",
-        *(f"        leaves[{k}].grad += {grad(k)}" for k in range(n_leaves)),
+        *(f"        leaves[{k}].grad += {grad[k]}" for k in range(n_leaves)),
         f"    return {root}",
         "",
     ]

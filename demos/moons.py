@@ -1,12 +1,19 @@
 """micrograd's moons demo, done properly: a small MLP learns to separate two interleaved half-moons.
 
     python demos/moons.py                 # 100 points, 100 steps, writes out/moons.png
+    python demos/moons.py --engine        # the same training without compile, for comparison
     python demos/moons.py --steps 5 --out /tmp/moons
 
 The recipe is micrograd's: MLP(2, [16, 16, 1]) with relu hidden layers, the
 hinge (max-margin) loss plus 1e-4 × the sum of squared parameters, and 100
 steps of plain gradient descent on all 100 points with a learning rate that
 falls from 1.0 to 0.1 (lr = 1 − 0.9·k/100).
+
+Every step builds the same graph (the points do not change), so the demo
+builds it once and trains through ``autograd.compile``: the program reruns the
+forward and backward pass on the weights' current data, with no Value
+objects made, about ten times as fast as the engine, with the very same
+numbers. The progress bar shows the steps per second of each.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ import argparse
 import math
 import random
 import sys
+import time
 from pathlib import Path
 
+import autograd
 from autograd import Value, no_grad
 from nn import MLP, SGD, hinge, l2
 
@@ -52,25 +61,45 @@ def accuracy(scores: list[Value], labels: list[int]) -> float:
     return sum((s.data > 0) == (y > 0) for s, y in zip(scores, labels, strict=True)) / len(labels)
 
 
+def loss_of(model: MLP, points: list[Point], labels: list[int]) -> tuple[Value, list[Value]]:
+    """The training loss (hinge + 1e-4 × Σ p²) as one graph, and the scores it is made of."""
+    scores: list[Value] = [model(list(p)) for p in points]  # type: ignore[misc]
+    return hinge(scores, labels) + 1e-4 * l2(model.parameters()), scores
+
+
 def train(
-    model: MLP, points: list[Point], labels: list[int], steps: int, progress: bool = True
+    model: MLP,
+    points: list[Point],
+    labels: list[int],
+    steps: int,
+    progress: bool = True,
+    compiled: bool = True,
 ) -> tuple[float, float]:
-    """Train ``model`` for ``steps`` steps; returns the last step's loss and the final training accuracy."""
+    """Train ``model`` for ``steps`` steps; returns the last step's loss and the final training accuracy.
+
+    With ``compiled`` (the default) the loss's graph is built once and every
+    step runs it through ``autograd.compile``; otherwise every step builds the
+    graph again and calls ``backward()``. Both give the same losses and
+    weights, bit for bit.
+    """
     from tqdm import tqdm
 
     optimizer = SGD(model.parameters(), lr=1.0)
-    loss, acc = math.nan, 0.0
-    bar = tqdm(range(steps), desc="training", disable=not progress)
+    loss = math.nan
+    program = autograd.compile(loss_of(model, points, labels)[0]) if compiled else None
+    bar = tqdm(range(steps), desc="compiled" if compiled else "engine", unit="step", disable=not progress)
     for k in bar:
-        scores = [model(list(p)) for p in points]
-        total = hinge(scores, labels) + 1e-4 * l2(model.parameters())  # type: ignore[arg-type]
         optimizer.zero_grad()
-        total.backward()
+        if program is not None:
+            loss = program()  # forward and backward; adds the gradients into .grad
+        else:
+            total, _ = loss_of(model, points, labels)
+            total.backward()
+            loss = total.data
         optimizer.lr = 1.0 - 0.9 * k / 100
         optimizer.step()
-        loss, acc = total.data, accuracy(scores, labels)  # type: ignore[arg-type]
-        bar.set_postfix(loss=f"{loss:.4f}", accuracy=f"{acc:.0%}")
-    with no_grad():  # the bar showed each step's accuracy before its update; this is after the last
+        bar.set_postfix(loss=f"{loss:.4f}")
+    with no_grad():  # evaluating, not training: build no graph
         acc = accuracy([model(list(p)) for p in points], labels)  # type: ignore[misc]
     return loss, acc
 
@@ -102,7 +131,8 @@ def plot(model: MLP, points: list[Point], labels: list[int], path: Path, title: 
     ax.set_title(title)
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    # Below the axes, in one row: inside them, any corner hides points or the boundary.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -116,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grid", type=int, default=80, help="decision-boundary grid size (default 80)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for moons.png (default out/)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--engine", action="store_true", help="train without compile: build the graph, backward(), every step"
+    )
     args = parser.parse_args(argv)
     if args.points < 2 or args.steps < 1 or args.grid < 2:
         parser.error("--points and --grid must be at least 2, --steps at least 1")
@@ -123,8 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     points, labels = make_moons(args.points, noise=0.1, seed=args.seed)
     model = MLP(2, [16, 16, 1], seed=args.seed)
     print(f"{model}: {len(model.parameters())} parameters, {len(points)} points")
-    loss, acc = train(model, points, labels, args.steps, progress=not args.no_progress)
+    start = time.perf_counter()
+    progress, compiled = not args.no_progress, not args.engine
+    loss, acc = train(model, points, labels, args.steps, progress=progress, compiled=compiled)
+    seconds = time.perf_counter() - start
     print(f"after {args.steps} steps: loss {loss:.4f}, training accuracy {acc:.1%}")
+    how = "autograd.compile (compiling included)" if compiled else "the engine (--engine)"
+    print(f"trained through {how} in {seconds:.2f} s: {args.steps / seconds:.0f} steps/s")
 
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "moons.png"

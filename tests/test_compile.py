@@ -532,3 +532,16 @@ def test_the_program_object() -> None:
         compile_graph(x, form="fast")  # type: ignore[arg-type]
     unused: Any = program.forward()
     assert unused == 1.0
+
+
+def test_the_moons_demo_trains_the_same_through_compile_and_the_engine() -> None:
+    from tests.test_demos import load_demo
+
+    moons = load_demo("moons")
+    points, labels = moons.make_moons(30, noise=0.1, seed=1)
+    runs = []
+    for compiled in (True, False):
+        model = moons.MLP(2, [8, 8, 1], seed=1)
+        loss, acc = moons.train(model, points, labels, steps=4, progress=False, compiled=compiled)
+        runs.append((bits(loss), acc, [bits(p.data) for p in model.parameters()]))
+    assert runs[0] == runs[1]
