@@ -3,14 +3,17 @@
     python -m benchmarks.bench            # the full run (a few minutes)
     python -m benchmarks.bench --quick    # the same sections, fewer repeats, no N = 10^6
     python -m benchmarks.bench --smoke    # tiny sizes: checks that it runs (bars not judged)
-    python -m benchmarks.bench wide moons # only these sections (of chain, wide, cycles, moons)
+    python -m benchmarks.bench wide moons # only these sections (of chain, wide, cycles, moons, compile)
 
-Run it from the repository root after ``pip install -e '.[bench]'``. Four sections:
+Run it from the repository root after ``pip install -e '.[bench]'``. Five sections:
 
 1. a deep chain (glassgrad works at every depth; micrograd's recursive sort fails),
 2. a wide graph (time of backward, and peak memory per node),
 3. reference cycles (is a dropped graph freed without the cyclic collector?),
-4. a training step on two moons with ``nn`` (forward, backward, SGD update).
+4. a training step on two moons with ``nn`` (forward, backward, SGD update),
+   by the engine and through ``autograd.compile``,
+5. ``autograd.compile`` itself: how long compiling takes, for the moons step
+   and for the deep chain, and how fast the chain's program runs.
 
 Times are the best of several samples, with the garbage collector on unless
 a column says otherwise ("GC" is the part of that time the collector took).
@@ -30,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import autograd
 from autograd import Value
 from benchmarks import floor, workloads
 from benchmarks.measure import (
@@ -68,6 +72,8 @@ class Config:
     moons_repeats: int = 10
     micrograd_repeats: int = 3  # micrograd's step takes about a second with the collector on
     moons_inner: int = 3  # steps per sample: a step's garbage is collected during the next
+    compile_chain: int = 10**5
+    compile_repeats: int = 3
 
 
 FULL = Config()
@@ -79,6 +85,7 @@ QUICK = Config(
     moons_repeats=3,
     micrograd_repeats=1,
     moons_inner=2,
+    compile_repeats=2,
 )
 SMOKE = Config(
     chain_sizes=(10, 1000, 3000),
@@ -92,12 +99,18 @@ SMOKE = Config(
     moons_repeats=1,
     micrograd_repeats=1,
     moons_inner=1,
+    compile_chain=1000,
+    compile_repeats=1,
 )
 
 CHAIN_BAR = (10**5, 40.0)  # at N = 10^5, build + backward <= 40x the floor
 WIDE_BYTES_BAR = 120.0  # bytes per node, at n = 200,000
 WIDE_BACKWARD_BAR = 20.0
 MOONS_BAR = 5.0
+COMPILED_MOONS_BAR = 1.0  # the moons step through autograd.compile, against the floor
+COMPILE_STEPS_BAR = 20.0  # compiling the moons step, in engine steps
+COMPILE_CHAIN_BAR = 20.0  # compiling the 10^5 chain, in engine build + backward passes
+REPLAY_CHAIN_BAR = 10.0  # the 10^5 chain's program, against the floor
 results: list[tuple[str, bool | None]] = []  # every bar's verdict, for the summary
 
 
@@ -413,6 +426,7 @@ def section_moons(cfg: Config) -> None:
         workloads.load_layers(model, start)
         sgd = SGD(model.parameters(), lr=lr)
         steps["glassgrad"] = lambda: workloads.moons_step(model, X, Y, lr, sgd)
+        steps["glassgrad compile"] = compiled_moons_step(MLP, SGD, sizes, start, X, Y, lr)
 
     # From the same weights, the first two steps must give the same losses
     # everywhere: the first checks the forward pass, the second the update.
@@ -431,6 +445,7 @@ def section_moons(cfg: Config) -> None:
         candidates |= {
             "glassgrad nn, GC on": timed("glassgrad"),
             "glassgrad nn, GC off": timed("glassgrad", False),
+            "glassgrad autograd.compile, GC on": timed("glassgrad compile"),
         }
     best = interleaved(candidates, cfg.moons_repeats)
     for gc_enabled in (True, False):
@@ -448,11 +463,122 @@ def section_moons(cfg: Config) -> None:
             bar = verdict(
                 "moons step <= 5x floor", t.seconds / base.seconds, MOONS_BAR, cfg.moons_points == 100
             )
+        if name == "glassgrad autograd.compile, GC on":
+            bar = verdict(
+                "moons step through compile <= 1x floor",
+                t.seconds / base.seconds,
+                COMPILED_MOONS_BAR,
+                cfg.moons_points == 100,
+            )
         rows.append([name, ms(t.seconds), ms(t.gc_seconds), ratio(t.seconds, base.seconds), bar])
-    print(table(["", "per step", "of it GC", "ratio", "bar: ≤ 5× (GC on)"], rows))
+    print(table(["", "per step", "of it GC", "ratio", "bar: ≤ 5×, compiled ≤ 1× (GC on)"], rows))
     if failed("moons"):
         glassgrad_step = steps["glassgrad"]
         show_profile("one step", glassgrad_step)
+
+
+def compiled_moons_step(
+    MLP: Any, SGD: Any, sizes: list[int], start: Any, X: list[list[float]], Y: list[float], lr: float
+) -> Callable[[], float]:
+    """The moons step through ``autograd.compile``: the loss's graph built and compiled once.
+
+    Each step then does what ``workloads.moons_step`` does: zero_grad, the
+    forward and backward pass (the program), the SGD update; it returns the loss.
+    """
+    model = MLP(2, sizes[1:], activation="relu", output_activation="linear")
+    workloads.load_layers(model, start)
+    sgd = SGD(model.parameters(), lr=lr)
+    program = autograd.compile(workloads.hinge_loss([model(x) for x in X], Y, model.parameters()))
+
+    def step() -> float:
+        sgd.zero_grad()
+        loss = program()
+        sgd.step()
+        return float(loss)
+
+    return step
+
+
+# --- 5. autograd.compile ----------------------------------------------------------
+
+
+def section_compile(cfg: Config) -> None:
+    heading("5. autograd.compile: compile time, and the deep chain's program")
+    rows = []
+    nn = load_nn()
+    if nn is None:
+        print("nn not available: the moons row is skipped")
+    else:
+        MLP, SGD = nn
+        X, Y = workloads.make_moons(cfg.moons_points, noise=0.1, seed=0)
+        start = workloads.initial_layers([2, 16, 16, 1], seed=0)
+        model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear")
+        workloads.load_layers(model, start)
+        sgd = SGD(model.parameters(), lr=0.05)
+        loss = workloads.hinge_loss([model(x) for x in X], Y, model.parameters())
+        program = autograd.compile(loss)
+        del program
+        best = interleaved(
+            {
+                "engine step": lambda: best_of(
+                    lambda _: workloads.moons_step(model, X, Y, 0.05, sgd), 1, inner=cfg.moons_inner
+                ),
+                "compile": lambda: best_of(lambda _: autograd.compile(loss), 1),
+            },
+            cfg.compile_repeats,
+        )
+        steps = best["compile"].seconds / best["engine step"].seconds
+        judged = cfg.moons_points == 100
+        bar = verdict("compile the moons step <= 20 engine steps", steps, COMPILE_STEPS_BAR, judged, " steps")
+        rows.append(
+            [
+                f"moons step ({autograd.compile(loss).form})",
+                ms(best["compile"].seconds),
+                f"{ms(best['engine step'].seconds)} (one engine step)",
+                f"{steps:.3g} steps",
+                bar,
+            ]
+        )
+
+    n = cfg.compile_chain
+    x, y = workloads.chain(Value, n)
+    best = interleaved(
+        {
+            "engine": lambda: best_of(lambda _: glassgrad_chain(n), 1),
+            "compile": lambda: best_of(lambda _: autograd.compile(y), 1),
+        },
+        cfg.compile_repeats,
+    )
+    times = best["compile"].seconds / best["engine"].seconds
+    bar = verdict("compile the chain <= 20x build + backward", times, COMPILE_CHAIN_BAR, n == 10**5)
+    program = autograd.compile(y)
+    rows.append(
+        [
+            f"deep chain, N = {n:,} ({program.form})",
+            ms(best["compile"].seconds),
+            f"{ms(best['engine'].seconds)} (engine build + backward)",
+            f"{times:.3g}×",
+            bar,
+        ]
+    )
+    print(table(["compiling", "takes", "against", "ratio", "bar: ≤ 20 (GC on)"], rows))
+
+    x.grad = 0.0
+    program()
+    ok = close(x.grad, floor.chain(1.0, n)[1])
+    best = interleaved(
+        {
+            "program": lambda: best_of(lambda _: program(), 1),
+            "floor": lambda: best_of(lambda _: floor.chain(1.0, n), 1),
+        },
+        cfg.chain_repeats,
+    )
+    times = best["program"].seconds / best["floor"].seconds
+    bar = verdict("chain program <= 10x floor", times, REPLAY_CHAIN_BAR, n == 10**5)
+    agree = "yes" if ok else "NO"
+    print(f"\nThe chain's program, N = {n:,}: forward + backward (dy/dx matches the floor's: {agree})")
+    row = [ms(best["program"].seconds), ms(best["floor"].seconds), f"{times:.3g}×", bar]
+    print(table(["program", "floor", "ratio", "bar: ≤ 10× (GC on)"], [row]))
 
 
 SECTIONS: dict[str, Callable[[Config], None]] = {
@@ -460,6 +586,7 @@ SECTIONS: dict[str, Callable[[Config], None]] = {
     "wide": section_wide,
     "cycles": section_cycles,
     "moons": section_moons,
+    "compile": section_compile,
 }
 
 
