@@ -3,6 +3,7 @@
     glassgrad graph "tanh(x*w + b)" --at x=2,w=-3,b=6.88 -o graph.png
     glassgrad steps "tanh(x*w + b)" --at x=2,w=-3,b=6.88            # as text
     glassgrad steps "tanh(x*w + b)" --at x=2,w=-3,b=6.88 -o backward.html
+    glassgrad code "tanh(x*w + b)" --at x=2,w=-3,b=6.88             # as Python (compile)
     glassgrad seed -o seed.png                                     # the seed's network
     glassgrad --version
 
@@ -213,6 +214,18 @@ def _steps(args: argparse.Namespace) -> None:
         explain(out)
 
 
+def _code(args: argparse.Namespace) -> None:
+    """Print the formula's compiled program (``autograd.compile``), then what it computes."""
+    from autograd.compiler import compile_graph
+
+    out, leaves = build(args.formula, args.at)
+    program = compile_graph(out)
+    print(program.source, end="")
+    program()  # the program's own numbers, which are backward()'s
+    results = ["program() gives:", *_summary(args.formula, out, leaves).splitlines()]
+    print("\n".join(f"# {line}" for line in results))
+
+
 def _seed(args: argparse.Namespace) -> None:
     from nn.seed import seed_example
 
@@ -248,7 +261,7 @@ def make_parser() -> argparse.ArgumentParser:
         'A formula that starts with "-" goes last, after "--": glassgrad graph --at x=1 -- "-x".',
     )
     parser.add_argument("--version", action="version", version=f"glassgrad {version()}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{graph,steps,seed}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{graph,steps,code,seed}")
 
     def formula_command(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
@@ -261,6 +274,7 @@ def make_parser() -> argparse.ArgumentParser:
     graph.add_argument("-o", "--output", help=f"image to write: {', '.join(FORMATS)}")
     steps = formula_command("steps", "step through a formula's backward pass: as text, or an HTML page (-o)")
     steps.add_argument("-o", "--output", help="HTML page to write (one self-contained file)")
+    formula_command("code", "print the formula's forward and backward pass as Python (autograd.compile)")
     seed = commands.add_parser("seed", help="the seed's worked example: its numbers, and its graph (-o)")
     seed.add_argument("-o", "--output", help=f"image of the graph: {', '.join(FORMATS)}")
     seed.add_argument("--steps", metavar="PAGE.html", help="also write the HTML stepper of its backward pass")
@@ -283,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:  # argparse has printed its message: --help, --version, or a bad option
         return e.code if isinstance(e.code, int) else USAGE_ERROR
     try:
-        {"graph": _graph, "steps": _steps, "seed": _seed}[args.command](args)
+        {"graph": _graph, "steps": _steps, "code": _code, "seed": _seed}[args.command](args)
     except UsageError as e:
         print(f"glassgrad {args.command}: error: {e}", file=sys.stderr)
         return USAGE_ERROR

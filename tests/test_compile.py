@@ -545,3 +545,15 @@ def test_the_moons_demo_trains_the_same_through_compile_and_the_engine() -> None
         loss, acc = moons.train(model, points, labels, steps=4, progress=False, compiled=compiled)
         runs.append((bits(loss), acc, [bits(p.data) for p in model.parameters()]))
     assert runs[0] == runs[1]
+
+
+def test_the_cli_prints_a_formulas_compiled_code(capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd.cli import main
+
+    assert main(["code", "tanh(x*w + b)", "--at", "x=2,w=-3,b=6.88"]) == 0
+    out = capsys.readouterr().out
+    assert "out = tanh(add1)" in out and "g_w = 0.0 + g_mul1 * x" in out
+    assert "# ∂/∂x = -1.503" in out  # what the program computed, as comments
+    compile(out, "<printed>", "exec")  # the whole printout is valid Python
+    assert main(["code", "log(x)", "--at", "x=-1"]) == 2  # the engine's error, one line
+    assert "log" in capsys.readouterr().err
