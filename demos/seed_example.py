@@ -18,6 +18,7 @@ import math
 import sys
 from pathlib import Path
 
+import autograd
 from autograd import Value, render, render_steps
 from nn import SGD, error_table
 from nn.seed import ETA, TARGET, W_HIDDEN, W_OUTPUT, X, seed_example
@@ -128,11 +129,41 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("Every error term and weight step at once, from nn.error_table(net, lr=0.5):")
     print(table)
+    print()
+    print("The same backward pass as code: autograd.compile(loss) writes it out, one line per node.")
+    print("g_n is ∂E/∂n, and δ = −∂E/∂h, so the seed's formulas are there with their signs:")
+    for line in compiled_backward(loss):
+        print(f"  {line}")
 
     graph_svg, graph_png, stepper = pictures
     print(f"\nThe graph, with every node's data and grad: {graph_svg} and {graph_png}")
     print(f"Step through the backward pass in a browser (← →): {stepper}")
     return 0
+
+
+SEED_FORMULAS = {
+    "g_sub1": "∂E/∂(y − ŷ) = y − ŷ",
+    "g_L2_N0_a": "∂E/∂ŷ = −(y − ŷ)",
+    "g_L2_N0_h": "−δᵒ = −(y − ŷ)·f′(W·a)",
+    "g_L1_N0_a": "−W·δᵒ",
+    "g_L1_N0_h": "−δʰ = −W·δᵒ·f′(h)",
+    "g_L2_N0_w0": "∂E/∂W = −δᵒ·a, so ΔW = −η·∂E/∂W = η·δᵒ·a",
+    "g_L1_N0_w0": "∂E/∂w₁ = −δʰ·x₁, so Δw₁ = η·δʰ·x₁",
+    "g_L1_N0_w1": "∂E/∂w₂ = −δʰ·x₂, so Δw₂ = η·δʰ·x₂",
+}
+"""The seed's formula beside each line of the compiled backward pass that computes it."""
+
+
+def compiled_backward(loss: Value) -> list[str]:
+    """The backward pass of ``autograd.compile(loss)``, its lines with the seed's formulas beside them.
+
+    Compiling only reads the graph: no ``.grad`` changes.
+    """
+    program = autograd.compile(loss)
+    lines = [line.strip() for line in program.source.splitlines() if line.strip().startswith("g_")]
+    width = max(len(line) for line in lines)
+    formulas = [SEED_FORMULAS.get(line.split(" = ")[0]) for line in lines]
+    return [f"{line:<{width}}  # {formula}" if formula else line for line, formula in zip(lines, formulas)]
 
 
 def write_pictures(loss: Value, out: Path) -> tuple[Path, Path, Path]:

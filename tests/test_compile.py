@@ -557,3 +557,16 @@ def test_the_cli_prints_a_formulas_compiled_code(capsys: pytest.CaptureFixture[s
     compile(out, "<printed>", "exec")  # the whole printout is valid Python
     assert main(["code", "log(x)", "--at", "x=-1"]) == 2  # the engine's error, one line
     assert "log" in capsys.readouterr().err
+
+
+def test_the_seed_demo_shows_its_formulas_beside_the_compiled_code() -> None:
+    from nn.seed import seed_example
+    from tests.test_demos import load_demo
+
+    demo = load_demo("seed_example")
+    seed = seed_example()
+    lines = demo.compiled_backward(seed.loss)
+    assert "g_L1_N0_h = g_L1_N0_a * (L1_N0_a * (1.0 - L1_N0_a))  # −δʰ = −W·δᵒ·f′(h)" in lines
+    annotated = {line.split(" = ")[0] for line in lines if "#" in line}
+    assert annotated == set(demo.SEED_FORMULAS)  # every formula found its line
+    assert seed.hidden.w[0].grad == 0.0  # compiling changed no grad
