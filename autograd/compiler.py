@@ -45,12 +45,13 @@ Two forms of program, chosen by the size of the graph:
 
 * ``"code"``: straight-line code, one line per node, named after the labels
   (``L1.N0.w0`` → ``L1_N0_w0``), which a debugger can step through. It is
-  the fastest to run, but Python compiles about 50,000 lines a second.
+  the fastest to run, but Python takes about 8 µs to compile each node and
+  edge of it (a moons step: 0.6 s).
 * ``"tape"``: the graph as a list of instructions (a tape), replayed by a
-  tight loop that is itself generated from the same templates. It compiles
-  in a few microseconds per node, so a graph of millions of nodes compiles
-  about as fast as the engine builds it, and runs 2 to 3 times slower than
-  ``"code"``.
+  loop that is itself generated from the same templates. It compiles in a
+  few microseconds per node, about as fast as the engine builds the graph,
+  so a graph of millions of nodes compiles, and it runs several times slower
+  than ``"code"``.
 
 The fast path checks nothing node by node: Python raises for division by
 zero, ``log`` of a number ≤ 0 and overflow in ``exp`` and ``**``, and one sum
@@ -65,6 +66,7 @@ from __future__ import annotations
 
 import builtins
 import collections
+import functools
 import gc
 import itertools
 import keyword
@@ -85,10 +87,12 @@ Form = Literal["auto", "code", "tape"]
 
 CODE_LIMIT = 150_000
 """``form="auto"`` writes straight-line code for graphs of up to this many nodes
-plus edges, and a tape beyond. Measured (benchmarks/bench.py, section ``compile``):
-code compiles at about 20 µs a node and runs at about 0.8× hand-written floats;
-a tape compiles at about 3 µs a node and runs at about 3-5× the floor. A moons
-step (about 7,000 nodes, 65,000 edges) is code; a chain of 10^5 steps is a tape."""
+plus edges, and a tape beyond. Measured (``python -m benchmarks.bench compile``):
+a moons step (7,000 nodes, 73,000 edges) as code compiles in 0.6 s (17 engine
+steps; Python's compiler takes 80% of it) and runs at 0.7× hand-written floats;
+a chain of 10^5 steps (200,000 nodes) as a tape compiles in 0.5-0.8 s (1.3× the
+engine's build + backward) and runs at 6× the floor, where code would take
+about 9 s to compile."""
 
 SUM_LIMIT = 200
 """At most this many terms in one sum expression: Python's compiler recurses
@@ -108,8 +112,9 @@ class Template:
     very arithmetic of the op's rule in ``autograd/ops.py`` (``NAME_backward``
     returns ``g`` times the local derivative), so that the program's gradients
     are the engine's to the last bit: ``tests/test_compile.py`` checks each
-    template against the engine. Every contribution keeps ``{g}`` as a factor, so a gradient that
-    overflowed spreads to the leaves, where the final check sees it.
+    template against the engine. Every contribution keeps ``{g}`` as a
+    factor, so a gradient that overflowed spreads to the leaves, where the
+    program's final check sees it.
     """
 
     forward: str
@@ -144,7 +149,7 @@ TEMPLATES: dict[str, Template] = {
     # the contributions are to each w, each x, and b.
     "linear": Template("", ("{g} * {x}", "{g} * {w}", "{g}")),
 }
-"""Every op's template, by op name, and for powers by what is constant (see ``_template``)."""
+"""Every op's template, by op name, and for powers by what is constant (see ``trace``)."""
 
 _TEMPLATE_OF_RULE: dict[Callable[..., tuple[Any, ...]], str] = {
     ops.add_backward: "+",
@@ -250,8 +255,9 @@ def trace(root: Value) -> Trace:
     op_of: list[ops.Op] = []
     labels = {k: leaf.label for k, leaf in enumerate(leaves) if leaf.label}
     nodes = [node for node in order if inputs_of(node)]
+    linear = [_TEMPLATE_OF_RULE.get(node.op.backward) == "linear" for node in nodes]  # type: ignore[attr-defined]
     first = len(leaves) + sum(
-        1 for node in nodes if node.op == "linear" for x in inputs_of(node) if type(x) is float
+        1 for node, fused in zip(nodes, linear) if fused for x in inputs_of(node) if type(x) is float
     )
     for k, node in enumerate(nodes):
         op: ops.Op = node.op  # type: ignore[assignment]
@@ -303,7 +309,7 @@ class Names:
         self.counts: collections.Counter[str] = collections.Counter()
 
     def make(self, label: str, fallback: str, numbered: bool) -> str:
-        base = re.sub(r"[^A-Za-z0-9_]+", "_", label).strip("_")[:40] if label else ""
+        base = _identifier(label) if label else ""
         if not base:
             base, numbered = fallback, True
         elif base[0].isdigit():
@@ -317,9 +323,16 @@ class Names:
                 return name
 
 
+@functools.lru_cache(maxsize=4096)
+def _identifier(label: str) -> str:
+    """The letters, digits and ``_`` of a label, other runs of characters made one ``_``."""
+    return re.sub(r"[^A-Za-z0-9_]+", "_", label).strip("_")[:40]
+
+
 def _comment(label: str, name: str) -> str:
     """The label as a comment, when the name does not already say it; escaped, so it stays a comment."""
-    if not label or re.fullmatch(re.escape(label.replace(".", "_")) + r"(_\d+)?", name):
+    said = label.replace(".", "_")
+    if not label or name == said or (name.startswith(f"{said}_") and name[len(said) + 1 :].isdigit()):
         return ""
     text = label if len(label) <= 60 else label[:59] + "…"
     return f"  # {text!a}"  # ascii(): quotes, and \n, \r and non-ASCII escaped
