@@ -65,9 +65,9 @@ def name(v: Value | float) -> str:
 
     A constant (a plain number in the user's code, the 2 of ``x * 2``) is its value.
     """
-    if not hasattr(v, "data"):
+    if isinstance(v, float):
         return number(v)
-    return v.label or (v.op if v.op else number(v.data))  # type: ignore[union-attr]
+    return v.label or v.op or number(v.data)
 
 
 def describe(v: Value | float) -> str:
@@ -77,9 +77,9 @@ def describe(v: Value | float) -> str:
     >>> describe(Value(2.0, label="x")), describe(Value(-1.5)), describe(0.5)
     ("'x' = 2.0", '-1.5', '0.5')
     """
-    if not hasattr(v, "data"):
+    if isinstance(v, float):
         return repr(v)
-    return f"{v.label!r} = {v.data!r}" if v.label else repr(v.data)  # type: ignore[union-attr]
+    return f"{v.label!r} = {v.data!r}" if v.label else repr(v.data)
 
 
 def atom(text: str) -> str:
