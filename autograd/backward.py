@@ -21,6 +21,7 @@ need no gradient, so the fast walk leaves them out.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,7 @@ def _walk(root: Value, gradient: float, keep: bool) -> None:
     """
     zero = float("0")  # this walk's own 0.0: see walk_order
     order = walk_order(root, zero)
+    inline = sys.gettrace() is None  # no debugger watching: see _Binary._chain_inline
     root._g = gradient
     # Popping from the end walks in reverse topological order and shrinks the
     # list as the gradients fill in: a lower peak of memory.
@@ -99,7 +101,10 @@ def _walk(root: Value, gradient: float, keep: bool) -> None:
             node._g = None
         if type(node) is not Value:  # a leaf has nothing to pass on
             try:
-                node._chain(g)
+                if inline:
+                    node._chain_inline(g)
+                else:
+                    node._chain(g)
             except (ArithmeticError, ValueError) as e:
                 raise _context(node, e) from None
         if not order:
@@ -136,8 +141,7 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     get right gradients, one backward pass at a time.
     """
     gradient = _to_float(gradient, "backward(gradient=...)")
-    with WALK_LOCK:
-        _walk(root, gradient, keep=False)
+    with WALK_LOCK: _walk(root, gradient, keep=False)  # noqa: E701 (one line: see WALK_LOCK)
 
 
 def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
@@ -196,15 +200,20 @@ def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> 
     for v in (output, *inputs):
         if not isinstance(v, Value):
             raise TypeError(f"grad() takes Values, got {type(v).__name__}: {v!r}")
-    with WALK_LOCK:
-        for v in inputs:
-            v._g = None  # stays None if the walk does not reach v
-        if create_graph and _recording.get():
-            _walk_values(output)
-        else:
-            _walk(output, 1.0, keep=True)
-        results: list[Any] = [v._g for v in inputs]
-        # Not needed for correctness (the next walk ignores old marks), but the
-        # slots would keep these gradients, and with create_graph their graphs, alive.
-        walk_order(output, float("0"))
+    with WALK_LOCK: results = _gradients(output, inputs, create_graph)  # noqa: E701 (see WALK_LOCK)
     return [r if isinstance(r, Value) else Value(0.0 if r is None else r) for r in results]
+
+
+def _gradients(output: Value, inputs: list[Value], create_graph: bool) -> list[Any]:
+    """The body of ``grad()``: each input's gradient as a float, a Value, or None if unreached."""
+    for v in inputs:
+        v._g = None  # stays None if the walk does not reach v
+    if create_graph and _recording.get():
+        _walk_values(output)
+    else:
+        _walk(output, 1.0, keep=True)
+    results: list[Any] = [v._g for v in inputs]
+    # Not needed for correctness (the next walk ignores old marks), but the
+    # slots would keep these gradients, and with create_graph their graphs, alive.
+    walk_order(output, float("0"))
+    return results

@@ -16,7 +16,14 @@ from autograd.value import Value, _Binary, _Nary, _Unary, inputs_of
 WALK_LOCK = threading.RLock()
 """Held by every walk that marks nodes: a walk borrows a slot of each node it
 visits as scratch space, so two walks must not overlap, even in two threads
-whose graphs share a node (a model's weights)."""
+whose graphs share a node (a model's weights).
+
+Each ``with WALK_LOCK: ...`` in the engine is one line on purpose. Leaving a
+``with`` block runs one more line event (the ``with`` line again) before the
+lock is released, outside the block's protection: an exception raised there,
+by a tracer or a debugger, would leave the lock held and every later walk
+waiting for it. On one line there is no such event (tests/test_engine_core.py
+raises KeyboardInterrupt at every line the engine executes)."""
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -33,8 +40,7 @@ def topological_order(root: Value) -> list[Value]:
         >>> [v.label or v.op or v.data for v in topological_order(y)]
         [1.0, 'w', 'x', '*', '+']
     """
-    with WALK_LOCK:
-        order = walk_order(root, float("0"))
+    with WALK_LOCK: order = walk_order(root, float("0"))  # noqa: E701 (see WALK_LOCK)
     constants = [
         p for node in order if float in map(type, inputs_of(node)) for p in node.parents if p.is_constant
     ]
