@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 import warnings
@@ -323,6 +324,64 @@ def test_the_demo_prints_the_seeds_deltas_from_both(torch: ModuleType) -> None:
     assert lines["δᵒ"].count("0.1218322353") == 2, lines["δᵒ"]
     assert lines["δʰ"].count("0.0030455013") == 2, lines["δʰ"]
     assert "retain_grad()" in done.stdout
+
+
+def readme_blocks(heading: str) -> list[tuple[str, str]]:
+    """The fenced code blocks, as (language, text), of the README section titled ``heading``.
+
+    The section runs from its heading to the next heading of the same level or above; lines
+    inside fences are code, so a ``# comment`` in a block is not taken for a heading.
+    """
+    blocks: list[tuple[str, str]] = []
+    level = 0  # the section's level once its heading is found; 0 before it
+    fence: tuple[str, list[str]] | None = None  # the open block's language and lines
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        if fence is not None:
+            if line.strip() == "```":
+                blocks.append((fence[0], "".join(f"{code}\n" for code in fence[1])))
+                fence = None
+            else:
+                fence[1].append(line)
+        elif line.startswith("```"):
+            fence = (line[3:].strip(), [])
+        elif match := re.fullmatch(r"(#{1,6})\s+(.+?)\s*", line):
+            if level and len(match[1]) <= level:
+                break
+            if match[2] == heading:
+                level = len(match[1])
+        if not level:
+            blocks.clear()  # only blocks after the heading count
+    assert level, f"README.md has no section titled {heading!r}"
+    assert fence is None, f"README.md: a code block in {heading!r} is never closed"
+    return blocks
+
+
+def test_no_readme_doctest_imports_torch() -> None:
+    """The README is doctested without torch too: its torch example is a script the next test runs."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not re.search(r"^(>>>|\.\.\.) .*\bimport torch\b", readme, flags=re.MULTILINE)
+
+
+def test_the_readme_torch_example_prints_what_the_readme_shows(torch: ModuleType) -> None:
+    blocks = readme_blocks("To PyTorch and back")
+    # The example is the python block that imports torch; the text block after it is what it prints.
+    examples = [i for i, (_, code) in enumerate(blocks) if "import torch" in code]
+    assert len(examples) == 1, f"expected one block importing torch, found {len(examples)}"
+    example = examples[0]
+    assert blocks[example][0] == "python", "the torch example is not a python block"
+    language, printed = blocks[example + 1] if example + 1 < len(blocks) else ("", "")
+    assert language == "text", "no text block after the torch example shows what it prints"
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", blocks[example][1]],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == printed
 
 
 def test_the_values_compared_are_values() -> None:
