@@ -67,8 +67,8 @@ def walk_order(root: Value, zero: float) -> list[Value]:
     stack = [root]
     push, pop, emit = stack.append, stack.pop, order.append
     # `while True` with the test at the bottom, not `while stack:`: on CPython
-    # 3.11 such a loop lets the function specialise from its first call (a cold
-    # walk measured 2-4x faster; benchmarks run each workload in a new process).
+    # 3.11 a `while stack:` loop kept this function from being specialised,
+    # walk after walk (wide graph backward 680 -> 375 ms, CPU time, best of 5).
     while True:
         node = pop()
         mark = node._g
