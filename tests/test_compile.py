@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 import os
 import random
 import subprocess
@@ -142,9 +143,12 @@ def test_each_template_is_the_engines_rule(form: str, op: str) -> None:
         upstream = rng.choice([rng.uniform(-3.0, 3.0), 0.0, -0.0, 1e-300])
         graphs: list[Callable[[Value, Value], Value]]
         if op in ("+", "-", "*", "/"):
-            f = {"+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q}.get(
-                op, lambda p, q: p / q
-            )
+            f: Callable[[Any, Any], Value] = {
+                "+": operator.add,
+                "-": operator.sub,
+                "*": operator.mul,
+                "/": operator.truediv,
+            }[op]
             graphs = [f, lambda p, q: f(p, b), lambda p, q: f(a, q), lambda p, q: f(p, p)]  # noqa: B023
         elif op == "**":
             a = abs(a)
@@ -171,7 +175,7 @@ def test_each_template_is_the_engines_rule(form: str, op: str) -> None:
             graphs = [
                 lambda p, q: linear([p, q], [q, 0.5], p),
                 lambda p, q: linear([p], [a]),  # noqa: B023
-                lambda p, q: linear([p, p], [p, p], -1.5),
+                lambda p, q: autograd.apply(autograd.OPS["linear"], p, p, p, p, -1.5),  # a constant bias
             ]
         else:
             graphs = [lambda p, q: getattr(p, op)(), lambda p, q: getattr(q, op)()]
@@ -431,7 +435,7 @@ def test_training_through_compile_is_training_through_the_engine() -> None:
         model = MLP(2, [6, 5, 1], activation="tanh", seed=7)
         scores = [model(p) for p in points]
         loss = hinge(scores, labels) + mse(scores, [float(y) for y in labels]) + 1e-3 * l2(model.parameters())
-        return model, loss  # type: ignore[return-value]
+        return model, loss
 
     compiled_model, loss = model_and_loss()
     program = autograd.compile(loss)
@@ -443,7 +447,7 @@ def test_training_through_compile_is_training_through_the_engine() -> None:
         compiled_loss = program()
         compiled_sgd.step()
         scores = [engine_model(p) for p in points]
-        total = hinge(scores, labels) + mse(scores, [float(y) for y in labels])  # type: ignore[arg-type]
+        total = hinge(scores, labels) + mse(scores, [float(y) for y in labels])
         total = total + 1e-3 * l2(engine_model.parameters())
         engine_sgd.zero_grad()
         total.backward()
