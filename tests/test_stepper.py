@@ -193,6 +193,14 @@ def browser() -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def open_page(driver: Any, path: Path) -> None:
+    """Load the page and wait until its script has shown step 0 (a big page takes a moment)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(path.as_uri())
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.body.dataset.step === '0'"))
+
+
 def page_state(driver: Any) -> dict[str, Any]:
     """What the page shows now, read from the DOM."""
     state: dict[str, Any] = driver.execute_script(
@@ -235,7 +243,7 @@ def test_clicking_next_walks_the_whole_backward_pass(browser: Any, tmp_path: Pat
     index = {node: i for i, node in enumerate(order)}
     steps = node_steps(root)  # the truth the page must show
     n = len(steps)
-    browser.get((render_steps(seed_graph(), tmp_path / "backward.html")).as_uri())
+    open_page(browser, render_steps(seed_graph(), tmp_path / "backward.html"))
 
     start = page_state(browser)
     assert start["counter"] == f"Step 0 of {n}"
@@ -329,12 +337,12 @@ def test_every_grad_fits_its_box_at_every_step(browser: Any, tmp_path: Path) -> 
     y = sum((x * (k + 0.123456) * 1e-5 for k in range(5)), Value(0.0, label="zero"))
     y = (y * -1.0).tanh()
     y.label = "y"
-    browser.get(render_steps(y, tmp_path / "sums.html").as_uri())
+    open_page(browser, render_steps(y, tmp_path / "sums.html"))
     total = len(embedded_data((tmp_path / "sums.html").read_text(encoding="utf-8"))["steps"])
     for _ in range(total + 1):
         assert overflowing_grads(browser) == []
         browser.find_element(By.ID, "next").click()
-    browser.get(render_steps(seed_network(), tmp_path / "seed.html").as_uri())
+    open_page(browser, render_steps(seed_network(), tmp_path / "seed.html"))
     for _ in range(11):
         assert overflowing_grads(browser) == []
         browser.find_element(By.ID, "next").click()
@@ -345,7 +353,7 @@ def test_the_seeds_graph_fits_the_window(browser: Any, tmp_path: Path) -> None:
 
     browser.set_window_size(1400, 1000)
     try:
-        browser.get(render_steps(seed_network(), tmp_path / "seed.html").as_uri())
+        open_page(browser, render_steps(seed_network(), tmp_path / "seed.html"))
         for _ in range(3):
             browser.find_element(By.ID, "next").click()  # the panel keeps its height as steps change
         box = browser.execute_script(
@@ -367,7 +375,7 @@ def test_the_seeds_graph_fits_the_window(browser: Any, tmp_path: Path) -> None:
 def test_a_huge_graph_in_the_browser(browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.get(render_steps(chain(100_000), tmp_path / "chain.html").as_uri())
+    open_page(browser, render_steps(chain(100_000), tmp_path / "chain.html"))
     state = page_state(browser)
     assert state["counter"] == "Step 0 of 300"
     note = browser.find_element(By.ID, "left-out").text
