@@ -409,7 +409,9 @@ class Constant(Value):
 
     Nothing needs a constant's gradient, so no walk works it out. Its ``grad``
     is worked out when you read it, from its node's gradient and the current
-    data: d root / d constant, the gradient it would have had as a leaf.
+    data: d root / d constant, the gradient it would have had as a leaf (or
+    ``inf`` where that overflows; the base of ``2 ** x``, whose rule skips it,
+    reads 0.0).
     """
 
     __slots__ = ("_node", "_index")
