@@ -701,5 +701,16 @@ def _compile(root: Value, form: Form) -> Program:
     program: Program = cls(t, source, form, filename)
     # Tracebacks and pdb read the lines from linecache, until the program is gone.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    weakref.finalize(program, linecache.cache.pop, filename, None)
+    weakref.finalize(program, _release, filename, cls, namespace)
     return program
+
+
+def _release(filename: str, cls: type, namespace: dict[str, Any]) -> None:
+    """When a program is gone: drop its lines, and what its class holds.
+
+    A class is a reference cycle, freed only by the cyclic collector; emptied
+    here, it keeps neither the code (megabytes for a big graph) nor the tape.
+    """
+    linecache.cache.pop(filename, None)
+    namespace.clear()
+    del cls.__call__

@@ -8,6 +8,7 @@ rules wherever they go.
 from __future__ import annotations
 
 import ast
+import linecache
 import math
 import operator
 import os
@@ -522,6 +523,16 @@ def test_pdb_steps_into_the_generated_code(tmp_path: Path) -> None:
     assert "-> mul1 = x * w" in out and "-> n = mul1 + b" in out  # and shows its lines
     assert "(Pdb) (0.8799999999999999, -6.0)" in out
     assert "done" in out
+
+
+def test_a_dropped_program_lets_go_of_its_lines_and_code() -> None:
+    x = Value(1.0, label="x")
+    program = autograd.compile((x * x).tanh())
+    filename = program.filename
+    cls = type(program)
+    assert filename in linecache.cache and "__call__" in vars(cls)
+    del program  # no gc.collect(): freed as soon as it is dropped
+    assert filename not in linecache.cache and "__call__" not in vars(cls)
 
 
 def test_the_program_object() -> None:
