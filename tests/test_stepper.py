@@ -363,6 +363,13 @@ def test_the_seeds_graph_fits_the_window(browser: Any, tmp_path: Path) -> None:
         left, top, right, bottom, width, height = box
         assert left >= 0 and right <= width and top > 0 and bottom <= height, box
         assert right - left > width / 2  # fitted, not shrunk to a stamp
+        while not page_state(browser)["heading"].startswith("Node L1.N0.h"):
+            browser.find_element(By.ID, "next").click()
+        # the seed's busiest step (four inputs, an error term) shows whole, without scrolling the panel
+        assert len(page_state(browser)["rows"]) == 4
+        panel = browser.execute_script("const p = document.getElementById('panel'); "
+                                       "return [p.scrollHeight, p.clientHeight]")
+        assert panel[0] <= panel[1], panel
         browser.find_element(By.ID, "fit").click()  # unfitted: the natural size, which is wider
         natural = browser.execute_script(
             "return document.querySelector('#graph svg').getBoundingClientRect().width"
