@@ -211,6 +211,11 @@ def test_each_template_is_the_engines_rule(form: str, op: str) -> None:
             assert [bits(g) for g in got] == [bits(p.grad), bits(q.grad)], (op, a, b, upstream)
 
 
+def test_every_op_of_the_engine_has_a_template() -> None:
+    rules = {op.backward for op in autograd.OPS.values()} | {autograd.ops.POW_OF_CONSTANT.backward}
+    assert rules == set(autograd.compiler._TEMPLATE_OF_RULE)
+
+
 @pytest.mark.parametrize("op", sorted(TEMPLATES))
 def test_every_contribution_carries_the_upstream_gradient(op: str) -> None:
     """An upstream gradient that overflowed makes every contribution non-finite, so that it
