@@ -27,12 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.graph import WALK_LOCK, topological_order, walk_order
-from autograd.value import Value, _recording, _to_float, describe, inputs_of
-
-
-def name(v: Value) -> str:
-    """A short name for a node: its label, else its op, else its value."""
-    return v.label or v.op or f"{v.data:.4g}"
+from autograd.text import describe, factor, name, number
+from autograd.value import Value, _recording, _to_float, inputs_of
 
 
 @dataclass(frozen=True)
@@ -54,18 +50,12 @@ class Step:
     contributions: tuple[tuple[Value, float, float], ...]
 
     def __str__(self) -> str:
-        line = f"{name(self.node)}: upstream {self.upstream:.4g}"
+        upstream = number(self.upstream)
+        line = f"{name(self.node)}: upstream {upstream}"
         if self.contributions:
-            adds = ", ".join(
-                f"{name(p)} += {self.upstream:.4g} × {_factor(local)}" for p, local, _ in self.contributions
-            )
+            adds = ", ".join(f"{name(p)} += {upstream} × {factor(d)}" for p, d, _ in self.contributions)
             line += f" → {adds}"
         return line
-
-
-def _factor(x: float) -> str:
-    """A number as the right-hand factor of a product: negatives in parentheses."""
-    return f"({x:.4g})" if x < 0 else f"{x:.4g}"
 
 
 def _context(node: Value, error: Exception) -> Exception:

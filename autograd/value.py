@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from autograd import ops
 from autograd.ops import ADD, DIV, MUL, POW, POW_OF_CONSTANT, SUB, Op
+from autograd.text import describe as describe
 
 if TYPE_CHECKING:
     from autograd.backward import Step
@@ -490,13 +491,6 @@ def _number(x: Any, op: Op) -> float:
             f"unsupported operand for {op.name!r}: {type(x).__name__} {x!r} "
             "(a Value works with Values, ints and floats)"
         ) from None
-
-
-def describe(v: Value | float) -> str:
-    """How errors name a node: its label if it has one, and its value."""
-    if type(v) is float:
-        return repr(v)
-    return f"{v.label!r} = {v.data!r}" if v.label else repr(v.data)  # type: ignore[union-attr]
 
 
 def _failed(op: Op, error: Exception, *inputs: Value | float) -> Exception:
