@@ -20,9 +20,9 @@ from autograd.value import Value, apply, linear, no_grad
 compile = compile_graph  # use it as autograd.compile; not in __all__, where it would hide the built-in
 
 if TYPE_CHECKING:
-    from autograd.drawing import draw_graph, render
-    from autograd.explanation import explain
-    from autograd.stepper import render_steps
+    from autograd.view.drawing import draw_graph, render
+    from autograd.view.explanation import explain
+    from autograd.view.stepper import render_steps
 
 # The views load on first use: the engine needs none of them, and pictures need
 # the graphviz package (about 30 modules), so `import autograd` stays quick.
@@ -33,7 +33,7 @@ def __getattr__(name: str) -> Any:
     if name in _VIEWS:
         import importlib
 
-        return getattr(importlib.import_module(f"autograd.{_VIEWS[name]}"), name)
+        return getattr(importlib.import_module(f"autograd.view.{_VIEWS[name]}"), name)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 __all__ = [

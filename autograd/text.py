@@ -30,8 +30,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from autograd.shown import Shown
     from autograd.value import Value
+    from autograd.view.shown import Shown
 
 MAX_NAME = 24
 """An expression name longer than this becomes ``op#k`` instead (e.g. ``tanh#2``)."""
@@ -112,7 +112,7 @@ def expression(op: str, args: list[str]) -> str:
 def node_names(graph: Value | Shown, constants: bool = False) -> dict[Value, str]:
     """A short, readable name for every node a view of a graph shows.
 
-    ``graph`` is the output (a Value), or a snapshot from ``autograd.shown``.
+    ``graph`` is the output (a Value), or a snapshot from ``autograd.view.shown``.
     A labelled node is its label; a leaf is its value; any other node is the
     expression that made it, built from its inputs' names (``x*w + b``), or
     ``op#k`` (the k-th node of that op) when the expression gets long.
@@ -125,7 +125,7 @@ def node_names(graph: Value | Shown, constants: bool = False) -> dict[Value, str
         >>> sorted(node_names(y).values())
         ['tanh(x*3 + 1)', 'x', 'x*3', 'x*3 + 1']
     """
-    from autograd.shown import Shown, shown  # here, not at the top: see the module's docstring
+    from autograd.view.shown import Shown, shown  # here, not at the top: see the module's docstring
 
     if not isinstance(graph, Shown):
         graph = shown(graph, constants)

@@ -231,11 +231,11 @@ class Value:
         calls, as in PyTorch: zero them (``zero_grad()``) between steps.
 
         ``breakpoint_at="h"`` opens the debugger when the walk reaches the node
-        labelled ``h`` (see ``autograd.debug``): ``p upstream``,
+        labelled ``h`` (see ``autograd.view.debug``): ``p upstream``,
         ``p contributions``, ``n`` for the next node, ``c`` to finish.
         """
         if breakpoint_at is not None:
-            from autograd.debug import backward_with_breakpoint
+            from autograd.view.debug import backward_with_breakpoint
 
             return backward_with_breakpoint(self, breakpoint_at, gradient)
         from autograd.backward import backward

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import autograd.cli as cli
-from autograd.cli import main, parse_at
-from autograd.expr import MAX_DEPTH, Expression, ExpressionError
+import autograd.view.cli as cli
+from autograd.view.cli import main, parse_at
+from autograd.view.expr import MAX_DEPTH, Expression, ExpressionError
 from nn.seed import seed_example
 
 REPO = Path(__file__).resolve().parents[1]
@@ -289,7 +289,7 @@ def test_a_deep_formula_is_an_error_not_a_crash() -> None:
 
 def test_the_module_runs_as_a_program(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "autograd.cli", "graph", "x*", "--at", "x=1"],
+        [sys.executable, "-m", "autograd.view.cli", "graph", "x*", "--at", "x=1"],
         cwd=REPO, capture_output=True, text=True, check=False,
     )
     assert done.returncode == 2
@@ -342,8 +342,8 @@ def foreign_site(tmp_path: Path, merged: bool, init: bool = True) -> Path:
         (site / "autograd" / "__init__.py").write_text(FOREIGN_INIT, encoding="utf-8")
     if merged:
         for module in (REPO / "autograd").iterdir():
-            if module.name != "__init__.py" and module.suffix in (".py", ".html"):
-                (site / "autograd" / module.name).symlink_to(module)
+            if (module.name != "__init__.py" and module.suffix == ".py") or module.name == "view":
+                (site / "autograd" / module.name).symlink_to(module, target_is_directory=module.is_dir())
         (site / "nn").symlink_to(REPO / "nn", target_is_directory=True)
     return site
 
@@ -371,10 +371,10 @@ def test_a_foreign_autograd_is_one_clear_line_from_nn(tmp_path: Path, merged: bo
 
 def test_a_foreign_autograd_is_one_clear_line_from_the_cli(tmp_path: Path) -> None:
     site = foreign_site(tmp_path, merged=True)
-    done = run_with(site, "-m", "autograd.cli", "graph", "x*x", "--at", "x=3", cwd=tmp_path)
+    done = run_with(site, "-m", "autograd.view.cli", "graph", "x*x", "--at", "x=3", cwd=tmp_path)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith("glassgrad: error: the `autograd` package Python found (")
     assert done.stderr.count("\n") == 1 and "separate virtual environment" in done.stderr
     # and glassgrad's own folder, run the same way, works: the check does not fire by mistake
-    done = run_with(REPO, "-m", "autograd.cli", "graph", "x*x", "--at", "x=3", cwd=tmp_path)
+    done = run_with(REPO, "-m", "autograd.view.cli", "graph", "x*x", "--at", "x=3", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, "") and "∂/∂x = 6" in done.stdout

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from autograd import Value, backward_steps, linear, topological_order
-from autograd.explanation import error_term, explain, explanation
 from autograd.text import describe, factor, name, node_names, number
+from autograd.view.explanation import error_term, explain, explanation
 from nn import MLP, error_terms, half_squared_error
 
 num = number

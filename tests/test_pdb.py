@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograd import Value, backward_steps
-from autograd.debug import backward_with_breakpoint
+from autograd.view.debug import backward_with_breakpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,7 +81,7 @@ def test_backward_with_breakpoint_stops_at_the_chosen_node(tmp_path: Path) -> No
     out = run(
         GRAPH
         + """
-from autograd.debug import backward_with_breakpoint
+from autograd.view.debug import backward_with_breakpoint
 backward_with_breakpoint(o, "n")
 print("done: x.grad =", repr(x.grad))
 """,

@@ -14,11 +14,11 @@ import pytest
 
 import autograd
 from autograd import Value, draw_graph, render
-from autograd.drawing import FORMATS, Graph, RenderError, graphviz_pure_executable, to_svg
+from autograd.view.drawing import FORMATS, Graph, RenderError, graphviz_pure_executable, to_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 # The module, not the function of the same name that `autograd` exports.
-render_module = importlib.import_module("autograd.drawing")
+render_module = importlib.import_module("autograd.view.drawing")
 
 
 @pytest.fixture
@@ -352,7 +352,8 @@ def test_graphviz_errors_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_import_autograd_loads_no_graphviz_until_a_picture_is_asked_for() -> None:
     script = (
         "import sys, autograd\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'graphviz' or m == 'autograd.drawing'))\n"
+        "print(sorted(m for m in sys.modules\n"
+        "             if m.split('.')[0] == 'graphviz' or m == 'autograd.view.drawing'))\n"
         "autograd.Value(2.0).backward()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'graphviz'))\n"
         "autograd.draw_graph(autograd.Value(2.0))\n"

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from autograd import Step, Value, backward_steps, linear
-from autograd.shown import shown
-from autograd.stepper import render_steps
+from autograd.view.shown import shown
+from autograd.view.stepper import render_steps
 from nn import MLP, half_squared_error
 
 CHROMEDRIVER = "/usr/bin/chromedriver"

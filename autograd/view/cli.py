@@ -7,7 +7,7 @@
     glassgrad seed -o seed.png                                     # the seed's network
     glassgrad --version
 
-Formulas are parsed by ``autograd.expr`` (never evaluated as Python).
+Formulas are parsed by ``autograd.view.expr`` (never evaluated as Python).
 
 Exit status: 0 when it did what was asked; 2 when it could not, with one line
 on stderr that names your text or path and says why (a formula it cannot read,
@@ -29,13 +29,14 @@ from collections.abc import Callable, Sequence
 from keyword import iskeyword
 from pathlib import Path
 
+from autograd.text import number
+from autograd.value import Value
+
 # Modules, not the `autograd` package itself: if another package called
 # `autograd` shadows glassgrad's, these still load, and main() can say so.
 # `nn` is imported where it is used, after main() has made that check.
-from autograd.drawing import BACKENDS, FORMATS, RenderError, render
-from autograd.expr import Expression, ExpressionError
-from autograd.text import number
-from autograd.value import Value
+from autograd.view.drawing import BACKENDS, FORMATS, RenderError, render
+from autograd.view.expr import Expression, ExpressionError
 
 USAGE_ERROR = 2
 FAILURE = 1
@@ -169,7 +170,7 @@ def check_output(path: str | None, allowed: Sequence[str], backend: str = "auto"
 def _write(path: str, write: Callable[[str], Path]) -> None:
     """``write(path)``, an OSError said in one line with the user's ``path``.
 
-    The writer (``autograd.files``) writes a hidden temporary file beside the
+    The writer (``autograd.view.files``) writes a hidden temporary file beside the
     target first, so its errors name that file, which the user never asked for.
     """
     try:
@@ -184,7 +185,7 @@ def _write_graph(root: Value, path: str, args: argparse.Namespace) -> None:
 
 
 def _write_steps(root: Value, path: str) -> None:
-    from autograd.stepper import render_steps
+    from autograd.view.stepper import render_steps
 
     _write(path, lambda p: render_steps(root, p))
 
@@ -209,7 +210,7 @@ def _steps(args: argparse.Namespace) -> None:
     if args.output:
         _write_steps(out, args.output)
     else:
-        from autograd.explanation import explain
+        from autograd.view.explanation import explain
 
         explain(out)
 

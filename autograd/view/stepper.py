@@ -21,8 +21,8 @@ write (a chain of 100,000 operations gives a page of about 0.6 MB in a few
 seconds).
 
 The page's numbers come from ``backward_steps()``; the graph is drawn by
-``autograd.drawing``, whose node ids (``v{i}`` for the i-th node of the
-snapshot ``autograd.shown.shown(root)``) the page uses to find each node's box.
+``autograd.view.drawing``, whose node ids (``v{i}`` for the i-th node of the
+snapshot ``autograd.view.shown.shown(root)``) the page uses to find each node's box.
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from autograd.drawing import MAX_NODES, draw_shown, nearest_output, pipe
-from autograd.explanation import explained_steps, local_formula, root_symbol
-from autograd.files import write_atomically
-from autograd.shown import shown
 from autograd.text import factor, node_names, number, wrt
 from autograd.value import Value
+from autograd.view.drawing import MAX_NODES, draw_shown, nearest_output, pipe
+from autograd.view.explanation import explained_steps, local_formula, root_symbol
+from autograd.view.files import write_atomically
+from autograd.view.shown import shown
 
 
 def render_steps(
@@ -78,7 +78,7 @@ def render_steps(
         # A "<" in a label could end the <script> early; \u003c is the same JSON string.
         "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"),
     }
-    template = files("autograd").joinpath("stepper.html").read_text(encoding="utf-8")
+    template = files("autograd.view").joinpath("stepper.html").read_text(encoding="utf-8")
     # One pass, so that a label reading "{{data}}" in the SVG stays just text.
     page = re.sub(r"\{\{(title|svg|data)\}\}", lambda slot: slots[slot.group(1)], template)
     write_atomically(path, page.encode("utf-8"))

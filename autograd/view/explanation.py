@@ -22,7 +22,7 @@ A node without a label is named by the expression that made it (``x*x``
 above), or by its op and a number when that expression would be long (see
 ``autograd.text``). A plain number of your code (the 0.5 of ``0.5 * e``) is
 written inline, ``× 0.5``, and gets no step: pass ``constants=True`` to give
-it one (see ``autograd.shown``).
+it one (see ``autograd.view.shown``).
 
 For a network made with ``nn``, each neuron's pre-activation h (a ``linear``
 node) also gets its error term in the seed's sign, δ = -∂E/∂h, written the
@@ -37,9 +37,9 @@ from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from typing import NamedTuple, TextIO
 
 from autograd.backward import Step, backward_steps
-from autograd.shown import Shown, shown
 from autograd.text import atom, factor, node_names, number, wrt
 from autograd.value import Value
+from autograd.view.shown import Shown, shown
 
 # A gradient summed over more uses than this shows its first terms and "…".
 _MAX_TERMS = 4
@@ -76,7 +76,7 @@ def local_formula(node: Value, i: int, names: dict[Value, str], node_inputs: Seq
 
     These are the rules of ``autograd/ops.py`` written out for people.
     ``node_inputs`` are the node's inputs as the view shows them
-    (``autograd.shown``): a constant is written as its number.
+    (``autograd.view.shown``): a constant is written as its number.
     """
     out = atom(names[node])
     p = [atom(names[x]) if isinstance(x, Value) else atom(number(x)) for x in node_inputs]
@@ -117,7 +117,7 @@ class Explained(NamedTuple):
     error_term: str
     """For a neuron's pre-activation (a ``linear`` node), its δ as the seed writes it; else ""."""
     inputs: tuple[Value | float, ...]
-    """The node's inputs as shown (``autograd.shown``), one per contribution of the step."""
+    """The node's inputs as shown (``autograd.view.shown``), one per contribution of the step."""
 
 
 def explained_steps(
@@ -131,7 +131,7 @@ def explained_steps(
     """``backward_steps(root)`` with each step's chain rule written out (see ``Explained``).
 
     Like ``backward_steps``, it adds each node's gradient into ``.grad`` as it
-    goes. The nodes of ``graph`` (by default ``autograd.shown.shown(root,
+    goes. The nodes of ``graph`` (by default ``autograd.view.shown.shown(root,
     constants)``) get a step: constants are inline numbers unless
     ``constants`` is set. ``only`` keeps the steps of just those nodes (the
     whole walk still runs). ``names`` defaults to ``node_names(graph)``.

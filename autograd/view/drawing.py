@@ -16,7 +16,7 @@ image. They need a Graphviz program, found in this order:
 Pass ``backend="graphviz-pure"`` or ``backend="dot"`` to choose one.
 
 Node ids, for code that works on the SVG (such as the HTML stepper): the node
-at index ``i`` of ``autograd.shown.shown(root).order`` (the graph's Values, inputs
+at index ``i`` of ``autograd.view.shown.shown(root).order`` (the graph's Values, inputs
 first, constants left out) is drawn as ``v{i}``, its operation as ``v{i}_op``,
 and a constant it takes as input ``k`` as ``v{i}_c{k}``; these names are also
 the SVG elements' ``id``.
@@ -43,10 +43,10 @@ from typing import Any
 
 import graphviz  # type: ignore[import-untyped]
 
-from autograd.files import write_atomically
-from autograd.shown import Shown, shown
 from autograd.text import number
 from autograd.value import Value, inputs_of
+from autograd.view.files import write_atomically
+from autograd.view.shown import Shown, shown
 
 MAX_NODES = 300
 """Past this many Values, ``draw_graph`` folds neurons, and past this many boxes
@@ -289,7 +289,7 @@ def draw_graph(
         constants: draw each constant as a box of its own, with its grad, as
             ``backward_steps()`` sees it.
 
-    Boxes are named by their place in ``autograd.shown.shown(root, constants).order``:
+    Boxes are named by their place in ``autograd.view.shown.shown(root, constants).order``:
     the i-th node is ``v{i}`` (its op circle ``v{i}_op``), and a constant drawn
     inline as input ``k`` of node i is ``v{i}_c{k}``.
 
@@ -316,7 +316,7 @@ def draw_shown(
     title: str = "",
     size: str | None = MAX_SIZE,
 ) -> Graph:
-    """``draw_graph`` of a snapshot taken by ``autograd.shown`` (the stepper draws the one it walks).
+    """``draw_graph`` of a snapshot taken by ``autograd.view.shown`` (the stepper draws the one it walks).
 
     ``size`` is Graphviz's largest size of the picture in inches, "width,height"
     (``None``: the natural size, however big).

@@ -37,10 +37,10 @@ from pathlib import Path
 
 import autograd.ops  # binds `autograd` here, so `break autograd.ops.mul_backward` works in pdb
 from autograd.backward import backward_steps
-from autograd.explanation import root_symbol
 from autograd.graph import topological_order
 from autograd.text import number, wrt
 from autograd.value import Value
+from autograd.view.explanation import root_symbol
 
 __all__ = ["autograd", "backward_with_breakpoint"]
 
@@ -102,11 +102,11 @@ def _ups_to_caller() -> int:
 
     1 when your code called ``backward_with_breakpoint``; 2 through ``Value.backward``.
     """
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # autograd/, the views' folder included
     frame = inspect.currentframe()
     frame = frame.f_back.f_back if frame and frame.f_back else None  # skip this and backward_with_breakpoint
     ups = 1
-    while frame is not None and Path(frame.f_code.co_filename).resolve().parent == here:
+    while frame is not None and Path(frame.f_code.co_filename).resolve().is_relative_to(package):
         ups += 1
         frame = frame.f_back
     return ups
