@@ -87,7 +87,9 @@ def train(
     optimizer = SGD(model.parameters(), lr=1.0)
     loss = math.nan
     program = autograd.compile(loss_of(model, points, labels)[0]) if compiled else None
-    bar = tqdm(range(steps), desc="compiled" if compiled else "engine", unit="step", disable=not progress)
+    name = "compiled" if compiled else "engine"
+    # disable=None: a bar on a terminal only, not in a log or a pipe
+    bar = tqdm(range(steps), desc=name, unit="step", disable=None if progress else True)
     for k in bar:
         optimizer.zero_grad()
         if program is not None:
