@@ -361,7 +361,10 @@ def run_with(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[s
 )
 def test_a_foreign_autograd_is_one_clear_line_from_nn(tmp_path: Path, merged: bool, init: bool) -> None:
     site = foreign_site(tmp_path, merged, init)
-    done = run_with(site, "-c", "import nn", cwd=tmp_path)
+    # -S: no site-packages. Where glassgrad is also installed (CI installs it), Python
+    # prefers that regular package to a folder left with no __init__.py, and all is well;
+    # the case to test is the merged folder being the only `autograd` there is.
+    done = run_with(site, "-S", "-c", "import nn", cwd=tmp_path)
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("ImportError: the `autograd` package Python found (")
