@@ -14,6 +14,7 @@ import pytest
 from autograd import Value, no_grad
 from autograd.value import inputs_of
 from nn import ACTIVATIONS, MLP, Layer, Module, Neuron
+from tests.checks import assert_stored_as_floats
 
 
 def test_neuron_computes_activation_of_weighted_sum() -> None:
@@ -256,24 +257,6 @@ MODULES: list[Callable[[], Any]] = [
 
 def outputs(out: Value | list[Value]) -> list[float]:
     return [v.data for v in (out if isinstance(out, list) else [out])]
-
-
-def assert_stored_as_floats(out: Value | list[Value]) -> None:
-    """Every number in the graph below ``out`` is a plain float: data, grads and constants."""
-    roots = out if isinstance(out, list) else [out]
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        assert type(node.data) is float and type(node.grad) is float, node
-        for x in inputs_of(node):
-            if isinstance(x, Value):
-                stack.append(x)
-            else:
-                assert type(x) is float, (node, x)
 
 
 ARRAY_LIKE_INPUTS = {

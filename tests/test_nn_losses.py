@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from autograd import Value, gradcheck
-from autograd.value import inputs_of
 from nn import binary_cross_entropy_with_logits, half_squared_error, hinge, l2, mse, softplus
+from tests.checks import assert_stored_as_floats
 
 
 def values(xs: list[float]) -> list[Value]:
@@ -153,22 +153,6 @@ TARGETS = [1.0, -1.0]  # valid for every loss but bce, whose targets are in [0, 
 
 def targets_for(name: str) -> list[float]:
     return [1.0, 0.0] if name == "bce" else TARGETS
-
-
-def assert_stored_as_floats(root: Value) -> None:
-    """Every number in the graph below ``root`` is a plain float: data, grads and constants."""
-    stack, seen = [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        assert type(node.data) is float and type(node.grad) is float, node
-        for x in inputs_of(node):
-            if isinstance(x, Value):
-                stack.append(x)
-            else:
-                assert type(x) is float, (node, x)
 
 
 def reference(name: str) -> float:
