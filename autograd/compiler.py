@@ -60,6 +60,9 @@ which any gradient that overflowed spreads) says whether all were finite. If
 anything went wrong, the call is redone by the engine from the same leaf data
 (``_through_engine``), which raises the engine's own error, naming the op,
 the labels and the values. No ``.grad`` changes before every check passed.
+Where new data takes several ops out of their domain at once, the error names
+the first in the program's order (parents before children), which need not
+be the first that your own code would meet.
 """
 
 from __future__ import annotations
