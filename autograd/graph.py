@@ -112,13 +112,14 @@ def walk_order(root: Value, zero: float) -> list[Value]:
             elif cls is _Nary:
                 node._g = opened
                 push(node)
-                inputs = node._p  # type: ignore[attr-defined]
-                for parent in reversed(inputs):
-                    if type(parent) is Value and parent._g is not zero:
-                        parent._g = zero
-                        emit(parent)
-                for parent in inputs:
-                    if type(parent) is not Value and type(parent) is not float and parent._g is not zero:
+                # One pass, in reverse: a neuron has dozens of inputs, and a
+                # second pass cost 6% of a moons step (instructions, callgrind).
+                for parent in reversed(node._p):  # type: ignore[attr-defined]
+                    if type(parent) is Value:
+                        if parent._g is not zero:
+                            parent._g = zero
+                            emit(parent)
+                    elif type(parent) is not float and parent._g is not zero:
                         push(parent)
             else:  # a leaf
                 node._g = zero
