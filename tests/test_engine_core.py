@@ -263,3 +263,36 @@ def test_linear_takes_a_zero_d_tensor_as_a_number(torch: ModuleType) -> None:
 def test_a_fresh_float_zero_is_a_new_object_each_walk() -> None:
     """walk_order's marks rely on float("0") making a new object (CPython caches no floats)."""
     assert float("0") is not float("0")
+
+
+def test_under_a_debugger_every_rule_is_called_and_without_one_the_same_grads_come_faster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The walk writes out * + and linear when no tracer is active (sys.gettrace() is None);
+    under a debugger it calls the rules, so a breakpoint on mul_backward or linear_backward stops."""
+    calls: list[str] = []
+    for name in ("*", "+", "linear"):
+        rule = OPS[name].backward
+
+        def spy(*args: Any, rule: Callable[..., Any] = rule, name: str = name) -> Any:
+            calls.append(name)
+            return rule(*args)
+
+        monkeypatch.setattr(OPS[name], "backward", spy)
+
+    expected = reference()
+    w = weights()
+    root = model(w)
+    sys.settrace(lambda frame, event, arg: None)
+    try:
+        root.backward()
+    finally:
+        sys.settrace(None)
+    assert {"*", "+", "linear"} <= set(calls)
+    assert [v.grad for v in w] == expected
+    calls.clear()
+    for v in w:
+        v.grad = 0.0
+    model(w).backward()
+    assert not {"*", "+", "linear"} & set(calls)  # written out
+    assert [v.grad for v in w] == expected  # and bit for bit the same
