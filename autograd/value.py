@@ -94,7 +94,9 @@ class Value:
             reached it (0.0 until then; zeroing is the caller's job).
         label: a name for graphs, steps and error messages ("" if none).
         op: the operation that made this node ("" for a leaf).
-        parents: the operation's inputs, in operand order.
+        parents: the operation's inputs, in operand order; a plain number
+            among them (the 1 in ``x * x + 1``) shows as a ``Constant``.
+        is_constant: True for such a ``Constant``.
     """
 
     __slots__ = ("data", "grad", "label", "_g")
@@ -108,7 +110,7 @@ class Value:
         self.data: float = data
         self.grad: float = 0.0
         self.label: str = label
-        # Engine scratch space: this walk's gradient (see autograd/backward.py).
+        # Engine scratch space: a walk's mark, then its running gradient (see autograd/graph.py).
         self._g: Any = None
 
     def __repr__(self) -> str:
