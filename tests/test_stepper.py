@@ -379,6 +379,50 @@ def test_the_seeds_graph_fits_the_window(browser: Any, tmp_path: Path) -> None:
         browser.set_window_size(1280, 1000)
 
 
+def graph_layout(driver: Any) -> dict[str, Any]:
+    """Where the graph is drawn, and whether the graph's area or the page has to scroll."""
+    layout: dict[str, Any] = driver.execute_script(
+        """
+        const svg = document.querySelector('#graph svg').getBoundingClientRect();
+        const area = document.getElementById('graph'), page = document.documentElement;
+        return {
+          box: [svg.left, svg.top, svg.right, svg.bottom],
+          window: [window.innerWidth, window.innerHeight],
+          areaScrolls: area.scrollWidth > area.clientWidth || area.scrollHeight > area.clientHeight,
+          pageScrolls: page.scrollWidth > page.clientWidth || page.scrollHeight > page.clientHeight,
+        };
+        """
+    )
+    return layout
+
+
+@pytest.mark.parametrize("size", [(1024, 600), (1150, 640), (1280, 720)])
+def test_the_seeds_graph_fits_a_small_window_too(browser: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    """A laptop's window (headless Chromium's 1150x640 leaves a page of 1150x497): the graph still fits.
+
+    A window this size used to show it full size with scrollbars: the step's panel kept its 20em,
+    and the graph would have had to shrink a little below half, the least the page allowed then.
+    """
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(*size)
+    try:
+        open_page(browser, render_steps(seed_network(), tmp_path / "seed.html"))
+        total = len(embedded_data((tmp_path / "seed.html").read_text(encoding="utf-8"))["steps"])
+        for _ in range(total + 1):  # every step, the graph whole and every grad in its box
+            layout = graph_layout(browser)
+            left, top, right, bottom = layout["box"]
+            width, height = layout["window"]
+            assert left >= 0 and right <= width and top > 0 and bottom <= height, layout
+            assert not layout["areaScrolls"] and not layout["pageScrolls"], layout
+            assert right - left > 0.85 * width, layout  # as wide as the window allows
+            assert overflowing_grads(browser) == []
+            browser.find_element(By.ID, "next").click()
+        assert page_state(browser)["nextDisabled"]
+    finally:
+        browser.set_window_size(1280, 1000)
+
+
 def test_a_huge_graph_in_the_browser(browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
