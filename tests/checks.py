@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 from autograd import Value
 from autograd.value import inputs_of
 
@@ -22,3 +28,29 @@ def assert_stored_as_floats(out: Value | list[Value]) -> None:
                 stack.append(x)
             else:
                 assert type(x) is float, (node, x)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(script: str, commands: list[str], tmp_path: Path, *python_args: str) -> str:
+    """Run ``script`` with ``commands`` on stdin, as a user at a pdb prompt would; return stdout.
+
+    The script runs in ``tmp_path`` with this repository importable and PYTHONBREAKPOINT unset.
+    """
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(script), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONBREAKPOINT"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, *python_args, str(path)],
+        input="\n".join(commands) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

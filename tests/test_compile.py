@@ -11,10 +11,7 @@ import ast
 import linecache
 import math
 import operator
-import os
 import random
-import subprocess
-import sys
 import textwrap
 import traceback
 from collections.abc import Callable, Sequence
@@ -30,9 +27,9 @@ from autograd import OPS, Value, apply, linear, no_grad, topological_order
 from autograd.compiler import TEMPLATES, Program, compile_graph
 from autograd.value import inputs_of
 from nn import MLP, SGD, hinge, l2, mse
+from tests.checks import run
 from tests.strategies import Expression, Ref, apply_step, expressions
 
-ROOT = Path(__file__).resolve().parents[1]
 FORMS = ("code", "tape")
 
 
@@ -539,23 +536,8 @@ def test_pdb_steps_into_the_generated_code(tmp_path: Path) -> None:
         print("done", x.grad)
         """
     )
-    path = tmp_path / "script.py"
-    path.write_text(script, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONBREAKPOINT"}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     commands = ["s", "n", "n", "n", "n", "n", "n", "n", "n", "p n, mul1", "c"]
-    done = subprocess.run(
-        [sys.executable, str(path)],
-        input="\n".join(commands) + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
+    out = run(script, commands, tmp_path)
     assert "<autograd.compile #" in out  # pdb is in the generated code
     assert "-> mul1 = x * w" in out and "-> n = mul1 + b" in out  # and shows its lines
     assert "(Pdb) (0.8799999999999999, -6.0)" in out

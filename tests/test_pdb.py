@@ -6,18 +6,13 @@ and checks that pdb stopped where it should and printed the step's numbers.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from autograd import Value, backward_steps
 from autograd.view.debug import backward_with_breakpoint
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.checks import run
 
 # The graph every script builds: o = tanh(x*w + b), micrograd's neuron.
 GRAPH = """\
@@ -38,26 +33,6 @@ def graph() -> Value:
     o = n.tanh()
     o.label = "o"
     return o
-
-
-def run(script: str, commands: list[str], tmp_path: Path, *python_args: str) -> str:
-    """Run ``script`` under pdb-friendly settings with ``commands`` on stdin; return stdout."""
-    path = tmp_path / "script.py"
-    path.write_text(textwrap.dedent(script), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONBREAKPOINT"}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    done = subprocess.run(
-        [sys.executable, *python_args, str(path)],
-        input="\n".join(commands) + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 Named = tuple[str, float, tuple[tuple[str, float, float], ...]]
