@@ -480,17 +480,24 @@ def _code(t: Trace) -> str:
         *(f"        {line}" for line in forward),
         "        if backward:",
         *(f"            {line}" for line in backward),
+        *_finish([f"        leaves[{k}].grad += {grad[k]}" for k in range(n_leaves)], root),
+    ]
+    return "\n".join(lines)
+
+
+def _finish(add_grads: list[str], result: str) -> list[str]:
+    """How every program ends: check, hand a failed call to the engine, else add the leaves' grads."""
+    return [
         "        finite = check - check == 0.0",
         "    except (ArithmeticError, ValueError):  # 1 / 0, log(0), exp(1000), ...",
         "        finite = False",
         "    if not finite:  # the engine redoes the call and raises its own error, naming the node",
         "        return self._through_engine(backward)",
         "    if backward:  # every check passed: add d root / d leaf into each leaf's .grad",
-        *(f"        leaves[{k}].grad += {grad[k]}" for k in range(n_leaves)),
-        f"    return {root}",
+        *add_grads,
+        f"    return {result}",
         "",
     ]
-    return "\n".join(lines)
 
 
 def _tape_code(t: Trace) -> str:
@@ -548,16 +555,8 @@ def _tape_code(t: Trace) -> str:
         "                gi = g[i]",
         *(f"                {line}" for line in backward),
         "            check = check + sum(g)  # finite only if every gradient is too",
-        "        finite = check - check == 0.0",
-        "    except (ArithmeticError, ValueError):  # 1 / 0, log(0), exp(1000), ...",
-        "        finite = False",
-        "    if not finite:  # the engine redoes the call and raises its own error, naming the node",
-        "        return self._through_engine(backward)",
-        "    if backward:  # every check passed: add d root / d leaf into each leaf's .grad",
-        "        for leaf, gradient in zip(leaves, g):",
-        "            leaf.grad += gradient",
-        f"    return v[{t.root}]",
-        "",
+        *_finish(["        for leaf, gradient in zip(leaves, g):", "            leaf.grad += gradient"],
+                 f"v[{t.root}]"),
     ]
     return "\n".join(lines)
 
