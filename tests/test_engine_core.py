@@ -16,6 +16,7 @@ import pytest
 
 import autograd
 from autograd import OPS, Value, apply, backward_steps, explain, grad, linear, topological_order
+from autograd.graph import WALK_LOCK
 from autograd.value import Constant
 
 ENGINE = tuple(str(Path(autograd.__file__).parent / f"{m}.py") for m in ("value", "ops", "graph", "backward"))
@@ -75,6 +76,21 @@ def _lines(call: Callable[[], object]) -> int:
     return count[0]
 
 
+def lock_is_free() -> bool:
+    """Whether another thread can take the walk lock (this thread could take it anyway: it is an RLock)."""
+    took: list[bool] = []
+
+    def take() -> None:
+        took.append(WALK_LOCK.acquire(timeout=5))
+        if took[0]:
+            WALK_LOCK.release()
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    thread.join()
+    return took == [True]
+
+
 WALKS: dict[str, Callable[[Value, list[Value]], object]] = {
     "backward": lambda root, w: root.backward(),
     "grad": lambda root, w: grad(root, w),
@@ -110,6 +126,7 @@ def test_an_interrupt_at_any_line_leaves_nothing_that_a_later_walk_trips_over(wa
         assert [v.grad for v in w] == expected, f"after an interrupt at engine line {n} of {total}"
         assert [g.data for g in grad(root, w)] == expected
         assert len(topological_order(root)) == len(topological_order(model(w)))
+        assert lock_is_free(), f"the walk lock is still held after an interrupt at engine line {n}"
         for v in w:
             v.grad = 0.0
     assert interrupted == total  # the interrupt really landed, every time
