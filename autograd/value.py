@@ -536,13 +536,12 @@ def apply(op: Op, *inputs: Operand) -> Value:
     With no ``Value`` among the inputs there is nothing to record: the result is a leaf.
     """
     args = tuple(x if isinstance(x, Value) else _number(x, op) for x in inputs)
-    if not any(isinstance(x, Value) for x in args):
-        return Value(op.forward(*args))
+    recorded = any(isinstance(x, Value) for x in args)
     if op is POW and type(args[0]) is float:
         op = POW_OF_CONSTANT
-    if len(args) == 1 and isinstance(args[0], Value):
-        return _unary(op, args[0])
-    if len(args) == 2:
+    if recorded and len(args) == 1:
+        return _unary(op, args[0])  # type: ignore[arg-type]
+    if recorded and len(args) == 2:
         return _binary(op, args[0], args[1])
     try:
         data = op.forward(*[x if type(x) is float else x.data for x in args])  # type: ignore[union-attr]
@@ -550,7 +549,7 @@ def apply(op: Op, *inputs: Operand) -> Value:
         raise _failed(op, e, *args) from None
     if data - data != 0.0:
         raise _failed(op, OverflowError("result too large for a float"), *args)
-    if not _recording.get():
+    if not recorded or not _recording.get():
         return Value(data)
     return _Nary(data, op, args)
 
