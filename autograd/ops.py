@@ -167,7 +167,11 @@ def pow_backward(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     elif base == 0.0 and exponent < 1.0:
         raise ZeroDivisionError(f"the derivative of {base!r} ** {exponent!r} is infinite")
     else:
-        g_base = g * (b * a ** (b - 1.0))
+        try:
+            g_base = g * (b * a ** (b - 1.0))
+        except OverflowError:  # Python's own message is "(34, 'Numerical result out of range')"
+            too_large = f"the derivative of {base!r} ** {exponent!r} is too large for a float"
+            raise OverflowError(too_large) from None
     return g_base, _pow_exponent_share(g, out, a, b)
 
 
