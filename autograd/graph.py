@@ -114,6 +114,9 @@ def walk_order(root: Value, zero: float) -> list[Value]:
                 push(node)
                 # One pass, in reverse: a neuron has dozens of inputs, and a
                 # second pass cost 6% of a moons step (instructions, callgrind).
+                # So here the last input's side is visited first, and the
+                # backward pass reaches it last; any order is right as long
+                # as every walk takes this one (steps, grad() and compile do).
                 for parent in reversed(node._p):  # type: ignore[attr-defined]
                     if type(parent) is Value:
                         if parent._g is not zero:
