@@ -246,6 +246,11 @@ def test_apply_with_numbers_only_records_nothing() -> None:
     assert y.data == 5.0 and y.parents == ()
     y.backward()
     assert y.grad == 1.0
+    # checked like any other op: errors name the op, overflow is an OverflowError
+    with pytest.raises(ValueError, match=r"^log\(-1\.0\): log is defined only for inputs > 0"):
+        apply(OPS["log"], -1.0)
+    with pytest.raises(OverflowError, match=r"^\*\(1e\+200, 1e\+200\): result too large"):
+        apply(OPS["*"], 1e200, 1e200)
 
 
 def test_decimal_beyond_float_is_an_overflow_error_like_a_huge_int() -> None:
@@ -313,3 +318,10 @@ def test_under_a_debugger_every_rule_is_called_and_without_one_the_same_grads_co
     model(w).backward()
     assert not {"*", "+", "linear"} & set(calls)  # written out
     assert [v.grad for v in w] == expected  # and bit for bit the same
+
+
+def test_a_derivative_too_large_for_a_float_says_so() -> None:
+    x = Value(1e-300, label="x")
+    message = r"\*\*\('x' = 1e-300, -0.5\): the derivative of 1e-300 \*\* -0.5 is too large"
+    with pytest.raises(OverflowError, match=message):
+        (x**-0.5).backward()
