@@ -30,6 +30,16 @@ def assert_stored_as_floats(out: Value | list[Value]) -> None:
                 assert type(x) is float, (node, x)
 
 
+def neuron() -> Value:
+    """tanh(x*w + b) with every leaf labelled, the way micrograd's README builds it."""
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+    n = x * w + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -11,18 +11,9 @@ from autograd import Value, backward_steps, linear, topological_order
 from autograd.text import describe, factor, name, node_names, number
 from autograd.view.explanation import error_term, explain, explanation
 from nn import MLP, error_terms, half_squared_error
+from tests.checks import neuron
 
 num = number
-
-
-def neuron() -> Value:
-    """tanh(x*w + b) with every leaf labelled, the way micrograd's README builds it."""
-    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
-    n = x * w + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def step_lines(lines: list[str]) -> list[str]:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value, backward_steps
+from autograd import backward_steps
 from autograd.view.debug import backward_with_breakpoint
-from tests.checks import run
+from tests.checks import neuron, run
 
-# The graph every script builds: o = tanh(x*w + b), micrograd's neuron.
+# The graph every script builds: o = tanh(x*w + b), micrograd's neuron (tests.checks.neuron).
 GRAPH = """\
 from autograd import Value
 x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
@@ -23,16 +23,6 @@ n.label = "n"
 o = n.tanh()
 o.label = "o"
 """
-
-
-def graph() -> Value:
-    """The scripts' graph (GRAPH), built here too for the expected numbers."""
-    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
-    n = x * w + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 Named = tuple[str, float, tuple[tuple[str, float, float], ...]]
@@ -46,7 +36,7 @@ def expected_steps() -> list[Named]:
             s.upstream,
             tuple((p.label or p.op, lo, c) for p, lo, c in s.contributions),
         )
-        for s in backward_steps(graph())
+        for s in backward_steps(neuron())
     ]
 
 
@@ -79,7 +69,7 @@ print("done: x.grad =", repr(x.grad))
     # `n` moves on by exactly one node
     assert f"(Pdb) {following[0]!r}\n(Pdb) {following[1]!r}" in out
     # `c` finishes the backward pass, with the grads of backward()
-    o = graph()
+    o = neuron()
     o.backward()
     x = o.parents[0].parents[0].parents[0]
     assert x.label == "x"
@@ -124,7 +114,7 @@ print("done")
 
 
 def test_an_unknown_label_says_which_labels_exist() -> None:
-    o = graph()
+    o = neuron()
     with pytest.raises(ValueError, match=r"breakpoint_at='h'.*'b', 'n', 'o', 'w', 'x'"):
         backward_with_breakpoint(o, "h")
     assert all(v.grad == 0.0 for v in (o, *o.parents))  # nothing ran
@@ -134,7 +124,7 @@ def test_without_a_debugger_it_is_backward(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("PYTHONBREAKPOINT", "0")  # breakpoint() does nothing
-    stepped, plain = graph(), graph()
+    stepped, plain = neuron(), neuron()
     backward_with_breakpoint(stepped, "n")
     plain.backward()
     assert stepped.parents[0].grad == plain.parents[0].grad != 0.0
