@@ -26,6 +26,15 @@ SHAPES = [(3, [4, 2]), (2, [5, 3, 1]), (1, [1])]
 NAMES = sorted(ACTIVATIONS)
 
 
+def python(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run Python with ``args`` from the repository's root, with it importable; it must succeed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, encoding="utf-8",
+                          cwd=ROOT, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def random_mlp(nin: int, nouts: list[int], hidden: str, output: str, bias: bool, seed: int) -> MLP:
     """An MLP with every parameter, biases too, uniform in ±1."""
     net = MLP(nin, nouts, activation=hidden, output_activation=output, bias=bias, seed=seed)
@@ -296,29 +305,12 @@ def test_nn_imports_without_torch() -> None:
         "import nn\n"
         "try:\n    nn.to_torch(nn.MLP(2, [1]))\nexcept ImportError as e:\n    print(e)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = python("-c", script)
     assert "nn.to_torch needs PyTorch" in done.stdout
 
 
 def test_the_demo_prints_the_seeds_deltas_from_both(torch: ModuleType) -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "demos" / "to_pytorch.py")],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert done.returncode == 0, done.stderr
+    done = python(str(ROOT / "demos" / "to_pytorch.py"))
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("  δ")}
     # Each δ appears twice on its line: once from glassgrad, once from PyTorch.
     assert lines["δᵒ"].count("0.1218322353") == 2, lines["δᵒ"]
@@ -371,16 +363,7 @@ def test_the_readme_torch_example_prints_what_the_readme_shows(torch: ModuleType
     assert blocks[example][0] == "python", "the torch example is not a python block"
     language, printed = blocks[example + 1] if example + 1 < len(blocks) else ("", "")
     assert language == "text", "no text block after the torch example shows what it prints"
-    done = subprocess.run(
-        [sys.executable, "-W", "error", "-c", blocks[example][1]],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert done.returncode == 0, done.stderr
+    done = python("-W", "error", "-c", blocks[example][1])
     assert done.stdout == printed
 
 
