@@ -332,9 +332,8 @@ class _Binary(Value):
 
         The walk uses it when no debugger is watching (``sys.gettrace()`` is
         None), so that ``break autograd.ops.mul_backward`` still stops in a
-        debugger. It is
-        the same arithmetic as the rules: wide graph backward 450 -> 360 ms,
-        10^5 chain 345 -> 335 ms (CPU time, best of 5).
+        debugger. It is the same arithmetic as the rules: wide graph backward
+        450 -> 360 ms, 10^5 chain 345 -> 335 ms (CPU time, best of 5).
         """
         op = self.op
         a: Any = self._a
