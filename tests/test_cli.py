@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import autograd.view.cli as cli
-from autograd.view.cli import main, parse_at
+import glassgrad.cli as cli
 from autograd.view.expr import MAX_DEPTH, Expression, ExpressionError
+from glassgrad.cli import main, parse_at
 from nn.seed import seed_example
 
 REPO = Path(__file__).resolve().parents[1]
@@ -289,7 +289,7 @@ def test_a_deep_formula_is_an_error_not_a_crash() -> None:
 
 def test_the_module_runs_as_a_program(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "autograd.view.cli", "graph", "x*", "--at", "x=1"],
+        [sys.executable, "-m", "glassgrad.cli", "graph", "x*", "--at", "x=1"],
         cwd=REPO, capture_output=True, text=True, check=False,
     )
     assert done.returncode == 2
@@ -374,10 +374,10 @@ def test_a_foreign_autograd_is_one_clear_line_from_nn(tmp_path: Path, merged: bo
 
 def test_a_foreign_autograd_is_one_clear_line_from_the_cli(tmp_path: Path) -> None:
     site = foreign_site(tmp_path, merged=True)
-    done = run_with(site, "-m", "autograd.view.cli", "graph", "x*x", "--at", "x=3", cwd=tmp_path)
+    done = run_with(site, "-m", "glassgrad.cli", "graph", "x*x", "--at", "x=3", cwd=tmp_path)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith("glassgrad: error: the `autograd` package Python found (")
     assert done.stderr.count("\n") == 1 and "separate virtual environment" in done.stderr
     # and glassgrad's own folder, run the same way, works: the check does not fire by mistake
-    done = run_with(REPO, "-m", "autograd.view.cli", "graph", "x*x", "--at", "x=3", cwd=tmp_path)
+    done = run_with(REPO, "-m", "glassgrad.cli", "graph", "x*x", "--at", "x=3", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, "") and "∂/∂x = 6" in done.stdout

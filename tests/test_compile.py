@@ -582,7 +582,7 @@ def test_the_moons_demo_trains_the_same_through_compile_and_the_engine() -> None
 
 
 def test_the_cli_prints_a_formulas_compiled_code(capsys: pytest.CaptureFixture[str]) -> None:
-    from autograd.view.cli import main
+    from glassgrad.cli import main
 
     assert main(["code", "tanh(x*w + b)", "--at", "x=2,w=-3,b=6.88"]) == 0
     out = capsys.readouterr().out

@@ -2,7 +2,7 @@
 
 ``drawing`` (``draw_graph``, ``render``), ``explanation`` (``explain``),
 ``stepper`` (``render_steps``, a web page), ``debug`` (``backward(breakpoint_at=...)``),
-``cli`` and ``expr`` (the ``glassgrad`` command and its formula parser), ``shown``
+``expr`` (the formula parser that the ``glassgrad`` command, in ``glassgrad/``, uses), ``shown``
 (one snapshot of a graph that every view reads) and ``files`` (atomic writes).
 
 Nothing here is imported by ``import autograd``: the views load on first use

@@ -1,0 +1,6 @@
+"""``python -m glassgrad``: the ``glassgrad`` command."""
+
+from glassgrad.cli import main
+
+if __name__ == "__main__":
+    main()
