@@ -15,18 +15,19 @@ from autograd.check import gradcheck
 from autograd.compiler import compile_graph
 from autograd.graph import topological_order
 from autograd.ops import OPS, Op
-from autograd.value import Value, apply, linear, no_grad
+from autograd.value import Constant, Value, apply, define_op, linear, no_grad, to_float
 
 compile = compile_graph  # use it as autograd.compile; not in __all__, where it would hide the built-in
 
 if TYPE_CHECKING:
+    from autograd.view.debug import backward_with_breakpoint
     from autograd.view.drawing import draw_graph, render
     from autograd.view.explanation import explain
     from autograd.view.stepper import render_steps
 
 # The views load on first use: the engine needs none of them, and pictures need
 # the graphviz package (about 30 modules), so `import autograd` stays quick.
-_VIEWS = {"draw_graph": "drawing", "render": "drawing", "explain": "explanation", "render_steps": "stepper"}
+_VIEWS = {"backward_with_breakpoint": "debug", "draw_graph": "drawing", "render": "drawing", "explain": "explanation", "render_steps": "stepper"}
 
 
 def __getattr__(name: str) -> Any:
@@ -38,11 +39,14 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "OPS",
+    "Constant",
     "Op",
     "Step",
     "Value",
     "apply",
     "backward_steps",
+    "backward_with_breakpoint",
+    "define_op",
     "draw_graph",
     "explain",
     "grad",
@@ -51,5 +55,6 @@ __all__ = [
     "no_grad",
     "render",
     "render_steps",
+    "to_float",
     "topological_order",
 ]

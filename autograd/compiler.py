@@ -70,12 +70,10 @@ from __future__ import annotations
 import builtins
 import collections
 import functools
-import gc
 import itertools
 import keyword
 import linecache
 import math
-import operator
 import re
 import weakref
 from collections.abc import Callable
@@ -83,8 +81,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from autograd import ops
-from autograd.graph import WALK_LOCK, walk_order
-from autograd.value import Value, _recording, apply, inputs_of
+from autograd.graph import topological_order
+from autograd.ops import Template
+from autograd.value import Value, _recording, apply
 
 Form = Literal["auto", "code", "tape"]
 
@@ -102,102 +101,44 @@ SUM_LIMIT = 200
 once per ``+``, so a weight used 10^5 times gets its gradient over several lines."""
 
 
-# --- the templates: one forward and one backward line per op ----------------
+# --- the templates: each op's own, from its record in the table ----------------
+
+WHOLE_POWER = Template("{a} ** {b}", ("{g} * ({b} * {a} ** ({b} - 1.0))", ""))
+"""x ** 2 and other whole, non-zero constant exponents: Python's ** raises where
+pow_forward would (0 ** -1, overflow), and the rule is one product (moons: L2's p * p)."""
 
 
-@dataclass(frozen=True)
-class Template:
-    """How the program computes one op, as Python text with placeholders.
+def template_of(op: ops.Op, arity: int) -> Template:
+    """How the program writes ``op``: its record's template, or calls of its two rules.
 
-    ``forward`` computes the node from its inputs ``{a}`` and ``{b}``;
-    ``backward[k]`` is the contribution to input ``k``'s gradient, from the
-    node's gradient ``{g}``, its value ``{out}`` and its inputs. Each is the
-    very arithmetic of the op's rule in ``autograd/ops.py`` (``NAME_backward``
-    returns ``g`` times the local derivative), so that the program's gradients
-    are the engine's to the last bit: ``tests/test_compile.py`` checks each
-    template against the engine. Every contribution keeps ``{g}`` as a
-    factor, so a gradient that overflowed spreads to the leaves, where the
-    program's final check sees it.
+    An op without a template (one made with ``define_op``) is written as calls
+    of its own rules, so the program computes exactly what the engine does.
     """
+    if op.template is not None:
+        return op.template
+    word = _identifier(op.name) or "op"
+    builtin = {name for other in ops.OPS.values() if other.template for name, _ in other.template.helpers}
+    if {f"{word}_forward", f"{word}_backward"} & builtin or [_identifier(k) for k in ops.OPS].count(word) > 1:
+        word = f"{word}_{list(ops.OPS.values()).index(op)}"  # the k-th op of the table: a name of its own
+    f, b = f"{word}_forward", f"{word}_backward"
+    args = ", ".join(("{a}", "{b}")[:arity])
+    return Template(f"{f}({args})", tuple(f"{b}({{g}}, {{out}}, {args})[{k}]" for k in range(arity)),
+                    ((f, op.forward), (b, op.backward)))
 
-    forward: str
-    backward: tuple[str, ...]
 
-
-TEMPLATES: dict[str, Template] = {
-    "+": Template("{a} + {b}", ("{g}", "{g}")),
-    "-": Template("{a} - {b}", ("{g}", "-{g}")),
-    "*": Template("{a} * {b}", ("{g} * {b}", "{g} * {a}")),
-    "/": Template("{a} / {b}", ("{g} * (1.0 / {b})", "{g} * (-{out} / {b})")),
-    "neg": Template("-{a}", ("-{g}",)),
-    # Any power, through the engine's own rules: they hold its edge cases.
-    "**": Template(
-        "pow_forward({a}, {b})",
-        ("pow_backward({g}, {out}, {a}, {b})[0]", "pow_backward({g}, {out}, {a}, {b})[1]"),
-    ),
-    # 2 ** x: the engine's rule skips the constant base's share.
-    "** of constant": Template(
-        "pow_forward({a}, {b})", ("", "pow_of_constant_backward({g}, {out}, {a}, {b})[1]")
-    ),
-    # x ** 2 and other whole, non-zero constant exponents: Python's ** raises
-    # where pow_forward would (0 ** -1, overflow), and the rule is one product.
-    "** whole": Template("{a} ** {b}", ("{g} * ({b} * {a} ** ({b} - 1.0))", "")),
-    "exp": Template("exp({a})", ("{g} * {out}",)),
-    "log": Template("log({a})", ("{g} * (1.0 / {a})",)),
-    "tanh": Template("tanh({a})", ("{g} * (1.0 - {out} * {out})",)),
-    "sigmoid": Template("sigmoid_forward({a})", ("{g} * ({out} * (1.0 - {out}))",)),
-    "softplus": Template("softplus_forward({a})", ("{g} * sigmoid_forward({a})",)),
-    "relu": Template("{a} if {a} > 0.0 else 0.0", ("{g} * (1.0 if {a} > 0.0 else 0.0)",)),
-    # A neuron w·x (+ b): the forward is a sum of products (see _linear_forward);
-    # the contributions are to each w, each x, and b.
-    "linear": Template("", ("{g} * {x}", "{g} * {w}", "{g}")),
-}
-"""Every op's template, by op name, and for powers by what is constant (see ``trace``)."""
-
-_TEMPLATE_OF_RULE: dict[Callable[..., tuple[Any, ...]], str] = {
-    ops.add_backward: "+",
-    ops.sub_backward: "-",
-    ops.mul_backward: "*",
-    ops.div_backward: "/",
-    ops.neg_backward: "neg",
-    ops.pow_backward: "**",
-    ops.pow_of_constant_backward: "** of constant",
-    ops.exp_backward: "exp",
-    ops.log_backward: "log",
-    ops.tanh_backward: "tanh",
-    ops.sigmoid_backward: "sigmoid",
-    ops.softplus_backward: "softplus",
-    ops.relu_backward: "relu",
-    ops.linear_backward: "linear",
-}
-"""Which template does what an op's backward rule does: found by the rule, which is what counts."""
-
-HELPERS: dict[str, Callable[..., float] | Callable[..., tuple[Any, ...]]] = {
-    "exp": math.exp,
-    "log": math.log,
-    "tanh": math.tanh,
-    "sigmoid_forward": ops.sigmoid_forward,
-    "softplus_forward": ops.softplus_forward,
-    "pow_forward": ops.pow_forward,
-    "pow_backward": ops.pow_backward,
-    "pow_of_constant_backward": ops.pow_of_constant_backward,
-    "linear_forward": ops.linear_forward,
-    "mul": operator.mul,
-}
-"""The functions the templates call, by the name the generated code calls them."""
-
-# Python 3.12 made sum() of floats compensated (Neumaier); before, it adds left
-# to right from 0, which a chain of + in the source does too, faster.
-_PLAIN_SUM = sum([1e100, 1.0, -1e100]) == 0.0
+HELPERS: dict[str, Callable[..., Any]] = {"linear_forward": ops.linear_forward}
+"""Functions the generated code calls besides the templates' own helpers."""
 
 # Values that can overflow to inf without Python raising: these are checked.
 _CAN_OVERFLOW = frozenset({"+", "-", "*", "/", "linear"})
 
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 
-_RESERVED = frozenset(
-    {*keyword.kwlist, *keyword.softkwlist, *dir(builtins), *HELPERS} | {"self", "leaves", "check", "finite"}
-)
+_PROGRAM_NAMES = frozenset({"program", "self", "backward", "leaves", "check", "finite"})
+"""Every name the straight-line code uses for itself, so that no label can shadow one (the tape's code
+uses no names made from labels)."""
+
+_RESERVED = frozenset({*keyword.kwlist, *keyword.softkwlist, *dir(builtins), *HELPERS, *_PROGRAM_NAMES})
 """Names a label never becomes: keywords, builtins, helpers and the program's own names."""
 
 
@@ -212,7 +153,7 @@ class Trace:
 
     ``tape[k]`` is ``(kind, a, b)`` for the op node in slot ``first + k``, in
     topological order (inputs before the nodes that use them): ``kinds[kind]``
-    is ``(template name, shape)``, where the shape says which inputs are
+    is ``(template name, shape)`` (``templates`` has each by name), where the shape says which inputs are
     values (``v``, ``a``/``b`` a slot) and which constants (``c``, a float);
     a ``linear`` node has ``a``, a tuple of slots, and no ``b``.
     """
@@ -221,6 +162,7 @@ class Trace:
     constants: list[float]
     tape: list[tuple[int, Any, Any]]
     kinds: list[tuple[str, str]]
+    templates: dict[str, Template]
     ops: list[ops.Op]
     labels: dict[int, str]
     root: int
@@ -236,41 +178,42 @@ class Trace:
 
 
 def topological(root: Value) -> list[Value]:
-    """The nodes below ``root``, inputs first: the engine's own walk order (``walk_order``).
+    """The nodes below ``root``, inputs first, in the engine's own order, constants left out.
 
     The backward pass sums each gradient in the reverse of this order, so the
-    program must use the very same one. Constants (plain floats) are not in it.
+    program must use the very same one. Constants are baked into the code.
     """
-    with WALK_LOCK:
-        return walk_order(root, float("0"))  # its own 0.0: no other walk's mark is taken for ours
+    return [node for node in topological_order(root) if not node.is_constant]
+
+
+def inputs_of(node: Value) -> tuple[Value | float, ...]:
+    """A node's inputs as the program sees them: a constant as its number, baked in."""
+    return tuple(p.data if p.is_constant else p for p in node.parents)
 
 
 def trace(root: Value) -> Trace:
     """``root``'s graph as a ``Trace``."""
     if not isinstance(root, Value):
-        raise TypeError(f"compile() takes a Value, got {type(root).__name__}: {root!r}")
+        raise TypeError(f"compile() takes a Value, got {type(root).__name__}: {root!r:.80}")
     order = topological(root)
-    leaves = [node for node in order if not inputs_of(node)]
+    leaves = [node for node in order if not node.parents]
     slot: dict[Value, int] = {leaf: k for k, leaf in enumerate(leaves)}
     constants: list[float] = []
     kinds: dict[tuple[str, str], int] = {}
+    templates: dict[str, Template] = {}
     tape: list[tuple[int, Any, Any]] = []
     op_of: list[ops.Op] = []
     labels = {k: leaf.label for k, leaf in enumerate(leaves) if leaf.label}
-    nodes = [node for node in order if inputs_of(node)]
-    linear = [_TEMPLATE_OF_RULE.get(node.op.backward) == "linear" for node in nodes]  # type: ignore[attr-defined]
-    first = len(leaves) + sum(
-        1 for node, fused in zip(nodes, linear) if fused for x in inputs_of(node) if type(x) is float
-    )
+    nodes = [node for node in order if node.parents]
+    key_of = {id(op): key for key, op in ops.OPS.items()}  # POW and RPOW are equal strings: found by identity
+    first = len(leaves) + sum(1 for node in nodes if node.op is ops.LINEAR for x in node.parents if x.is_constant)
     for k, node in enumerate(nodes):
         op: ops.Op = node.op  # type: ignore[assignment]
         inputs = inputs_of(node)
         a: Any
         b: Any = None
-        name = _TEMPLATE_OF_RULE.get(op.backward)
-        if name is None:
-            raise ValueError(f"compile(): no template for the op {op!r}; teach autograd/compiler.py")
-        if name == "linear":
+        name = key_of.get(id(op), op.name)
+        if op is ops.LINEAR:
             refs = []
             for x in inputs:
                 if type(x) is float:
@@ -279,11 +222,18 @@ def trace(root: Value) -> Trace:
                 else:
                     refs.append(slot[x])  # type: ignore[index]
             shape, a = "n", tuple(refs)
+            templates[name] = op.template  # type: ignore[assignment]
         else:
+            if len(inputs) > 2:
+                raise ValueError(f"compile(): the op {op.name!r} takes {len(inputs)} inputs; compile writes ops "
+                                 "of one or two inputs, and linear")
             refs2 = [x if type(x) is float else slot[x] for x in inputs]  # type: ignore[index]
             shape = "".join("c" if type(x) is float else "v" for x in inputs)
-            if name == "**" and shape == "vc" and inputs[1] == int(inputs[1]) != 0:  # type: ignore[arg-type]
+            if op is ops.POW and shape == "vc" and inputs[1] == int(inputs[1]) != 0:  # type: ignore[arg-type]
                 name = "** whole"
+                templates[name] = WHOLE_POWER
+            elif name not in templates:
+                templates[name] = template_of(op, len(inputs))
             a = refs2[0]
             if len(refs2) == 2:
                 b = refs2[1]
@@ -293,7 +243,7 @@ def trace(root: Value) -> Trace:
         slot[node] = first + k
         if node.label:
             labels[first + k] = node.label
-    return Trace(leaves, constants, tape, list(kinds), op_of, labels, slot[root], first)
+    return Trace(leaves, constants, tape, list(kinds), templates, op_of, labels, slot[root], first)
 
 
 # --- names ----------------------------------------------------------------------
@@ -307,8 +257,8 @@ class Names:
     Each name ``n`` comes with its gradient's name ``g_n``, and both are unique.
     """
 
-    def __init__(self) -> None:
-        self.taken: set[str] = set(_RESERVED)
+    def __init__(self, reserved: set[str]) -> None:
+        self.taken: set[str] = set(_RESERVED) | reserved
         self.counts: collections.Counter[str] = collections.Counter()
 
     def make(self, label: str, fallback: str, numbered: bool) -> str:
@@ -384,7 +334,7 @@ def _contributions(t: Trace, k: int, g: str, out: str, name: list[str]) -> list[
     """
     kind, a, b = t.tape[k]
     template_name, shape = t.kinds[kind]
-    rules = TEMPLATES[template_name].backward
+    rules = t.templates[template_name].backward
     if shape == "n":
         n = len(a) // 2
         lo, hi = len(t.leaves), t.first  # the slots of constants: they get no gradient
@@ -411,16 +361,14 @@ def _linear_forward(refs: list[str]) -> str:
     n = len(refs) // 2
     products = [f"{w} * {x}" for w, x in zip(refs[:n], refs[n : 2 * n])]
     bias = f" + {refs[-1]}" if len(refs) % 2 else ""
-    if not products:
-        return f"0{bias}"
-    if _PLAIN_SUM and len(products) < SUM_LIMIT:  # sum() adds from 0, left to right: so does this
-        return f"0.0 + {' + '.join(products)}{bias}"
-    return f"sum(map(mul, ({', '.join(refs[:n])},), ({', '.join(refs[n : 2 * n])},))){bias}"
+    if len(products) >= SUM_LIMIT:  # one expression would be too deep for Python's compiler
+        return f"linear_forward({', '.join(refs)})"
+    return f"0.0 + {' + '.join(products)}{bias}"  # from 0.0, left to right, as linear_forward adds
 
 
 def _code(t: Trace) -> str:
     """The program as straight-line code: one line per node, forward, then backward."""
-    names = Names()
+    names = Names({name for template in t.templates.values() for name, _ in template.helpers})
     first, n_leaves = t.first, len(t.leaves)
     name = [names.make(leaf.label, "leaf", False) for leaf in t.leaves]
     name += [_const(c) for c in t.constants]
@@ -442,7 +390,7 @@ def _code(t: Trace) -> str:
         if shape == "n":
             expression = _linear_forward([name[x] for x in a])
         else:
-            expression = TEMPLATES[template_name].forward.format(
+            expression = t.templates[template_name].forward.format(
                 a=_ref(a, name), b="" if b is None else _ref(b, name)
             )
         forward.append(f"{name[s]} = {expression}{_comment(t.labels.get(s, ''), name[s])}")
@@ -480,7 +428,7 @@ def _code(t: Trace) -> str:
         *(f"        {line}" for line in forward),
         "        if backward:",
         *(f"            {line}" for line in backward),
-        *_finish([f"        leaves[{k}].grad += {grad[k]}" for k in range(n_leaves)], root),
+        *_finish([f"        leaves[{k}].grad += {grad[k]}" for k in range(n_leaves)] or ["        pass"], root),
     ]
     return "\n".join(lines)
 
@@ -513,7 +461,7 @@ def _tape_code(t: Trace) -> str:
     for position, kind in enumerate(order):
         template_name, shape = t.kinds[kind]
         test = f"{'if' if position == 0 else 'elif'} kind == {kind}:  # {template_name} ({shape})"
-        template = TEMPLATES[template_name]
+        template = t.templates[template_name]
         forward.append(test)
         backward.append(test)
         if shape == "n":
@@ -670,19 +618,6 @@ def compile_graph(root: Value, form: Form = "auto") -> Program:
     ``form`` is ``"code"``, ``"tape"`` or ``"auto"`` (code up to
     ``CODE_LIMIT`` nodes plus edges).
     """
-    # No cyclic garbage is made here, but the collector would walk every live
-    # object (the graph, the model) many times while Python compiles: with it
-    # off, a moons step compiles in 0.62 s instead of 0.64-1.0 s.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _compile(root, form)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _compile(root: Value, form: Form) -> Program:
     t = trace(root)
     if form == "auto":
         form = "code" if t.size <= CODE_LIMIT else "tape"
@@ -695,6 +630,7 @@ def _compile(root: Value, form: Form) -> Program:
     namespace: dict[str, Any] = {
         "__builtins__": builtins,
         **HELPERS,
+        **{name: f for template in t.templates.values() for name, f in template.helpers},
         "TAPE": t.tape,
         "CONSTANTS": t.constants,
     }

@@ -1,54 +1,87 @@
-"""The table of operations: one forward and one backward rule per op.
+"""The table of operations: one record per op, read by every part of glassgrad.
 
-Every op is two named functions side by side:
+An op is two named functions side by side, and a record that holds them:
 
 * ``NAME_forward(a, ...) -> float`` computes the result from plain floats and
   raises a clear error where the math is undefined (``log`` of a value <= 0,
-  division by zero, overflow).
-* ``NAME_backward(g, out, a, ...) -> tuple`` is the chain rule for this op:
-  given ``g``, the gradient d root / d out (the *upstream* gradient), it returns
-  d root / d input = ``g`` × d out / d input for each input, in operand order.
-  The engine adds each to that input's gradient. This is PyTorch's contract
-  for a backward function.
+  division by zero, a power too large for a float).
+* ``NAME_backward(g, out, a, ...) -> tuple`` is the chain rule at this op:
+  given ``g``, the gradient d root / d out (the *upstream* gradient), it
+  returns each input's share, ``g`` × d out / d input, in operand order.
+  ``out`` is the op's result (the rules of ``exp``, ``tanh`` and ``sigmoid``
+  are cheapest written with it). This is PyTorch's contract for a backward
+  function.
 
-A backward rule uses nothing but arithmetic (and :func:`_log`), so the same
-rule runs on floats (the fast path of ``backward()``) and on ``Value`` objects
-(``grad(..., create_graph=True)``, where the rule itself is recorded into a
-graph and can be differentiated again). ``out`` is the op's result: the rules
-of ``exp``, ``tanh`` and ``sigmoid`` are cheapest written in terms of it.
+A rule uses nothing but arithmetic and ops, so the same rule runs on floats
+(``backward()``) and on ``Value`` objects (``grad(..., create_graph=True)``,
+where the rule is itself recorded into a graph and can be differentiated
+again).
 
-On floats a rule never raises for an input that is a constant (the 2 in
-``x * 2``): its share is worked out and dropped. On Values the rules of ``/``
-and ``**`` skip a constant's share (:func:`_unwanted`), because the Values
-that would hold it could overflow where nothing needs them.
+The record (``Op``) is the op's one home: its name, its two rules, and
+optionally how ``autograd.compile`` writes it (``template``) and how
+``explain`` writes its local derivatives (``formula``). Every other part reads
+``OPS``; ``define_op`` (in ``autograd/value.py``) adds to it.
 
-Set a breakpoint on any of them by name, e.g. ``break autograd.ops.mul_backward``.
+Set a breakpoint on any rule by name, e.g. ``break autograd.ops.mul_backward``.
 """
 
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+Formula = tuple[str, ...] | Callable[[str, list[str], int], str]
+"""How ``explain`` writes d out / d input: one text per input, with ``{out}`` and
+``{0}``, ``{1}``, ... standing for the names of the result and the inputs (or, for
+an op of any number of inputs, a function of those names and the input's index)."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """How ``autograd.compile`` writes an op, as Python text with placeholders.
+
+    ``forward`` computes the result from the inputs ``{a}`` and ``{b}``;
+    ``backward[k]`` is input ``k``'s share, from ``{g}``, ``{out}`` and the
+    inputs: the very arithmetic of the op's backward rule, so that compiled
+    gradients are the engine's to the last bit (``tests/test_compile.py``
+    checks every template against its rule). ``helpers`` are the functions
+    the text calls, by the names it uses.
+    """
+
+    forward: str
+    backward: tuple[str, ...]
+    helpers: tuple[tuple[str, Callable[..., Any]], ...] = ()
 
 
 class Op(str):
-    """An operation: its name, as shown in graphs, carrying its two rules.
+    """One op's record. It *is* its name, the string ``node.op`` holds (``node.op == "*"``).
 
-    An ``Op`` *is* the string ``Value.op`` holds (``node.op == "*"``), so the
-    engine finds a node's rules as ``node.op.backward`` with no table lookup.
+    Attributes:
+        forward: ``forward(*floats) -> float``.
+        backward: ``backward(g, out, *inputs) -> tuple``: each input's share.
+        template: how ``autograd.compile`` writes it, or None (then the
+            compiled program calls the two rules).
+        formula: how ``explain`` writes its local derivatives, or None (then
+            it writes ∂out/∂input).
     """
 
     forward: Callable[..., float]
     backward: Callable[..., tuple[Any, ...]]
+    template: Template | None
+    formula: Formula | None
 
     def __new__(
-        cls, name: str, forward: Callable[..., float], backward: Callable[..., tuple[Any, ...]]
+        cls,
+        name: str,
+        forward: Callable[..., float],
+        backward: Callable[..., tuple[Any, ...]],
+        template: Template | None = None,
+        formula: Formula | None = None,
     ) -> Op:
         op = super().__new__(cls, name)
-        op.forward = forward
-        op.backward = backward
+        op.forward, op.backward, op.template, op.formula = forward, backward, template, formula
         return op
 
     @property
@@ -56,40 +89,20 @@ class Op(str):
         return str(self)
 
 
-def _log(x: Any) -> Any:
-    """``log`` of a float, or of a ``Value`` (recorded, for create_graph)."""
-    return math.log(x) if isinstance(x, (int, float)) else x.log()
-
-
 def _number(x: Any) -> float:
     """The number in a float or a ``Value``, for the branches of a rule."""
-    return float(x) if isinstance(x, (int, float)) else float(x.data)
+    return x if isinstance(x, float) else float(x.data)
 
 
-def _finite(x: Any) -> bool:
-    """False for a float that overflowed to inf (or is nan); a Value is always finite."""
-    return type(x) is not float or x - x == 0.0
+def _wanted(x: Any) -> bool:
+    """False for a constant (the 2 of ``x * 2``, a Value on the differentiable path): nobody needs its share."""
+    return not getattr(x, "is_constant", False)
 
 
 def _times_inverse(g: Any, x: Any) -> Any:
-    """``g * (1/x)``: the chain rule for a derivative of 1/x.
-
-    For a subnormal x (below 2.2e-308) 1/x overflows while g/x may be a fine
-    number (``log(x) * 1e-20`` at x = 1e-310 has the gradient 1e290): there it
-    divides instead. Elsewhere it multiplies, so that the step's
-    ``contribution == upstream * local`` holds exactly.
-    """
-    inverse = 1.0 / x
-    return g * inverse if _finite(inverse) else g / x
-
-
-def _unwanted(g: Any, x: Any) -> bool:
-    """True for an input whose share nobody needs: a constant on the differentiable path.
-
-    There the engine passes Values as Values and constants as plain floats; on
-    the float path (``g`` a float) every share is worked out, as it cannot fail.
-    """
-    return type(g) is not float and type(x) is float
+    """``g * (1/x)``, the share of a derivative 1/x; ``g / x`` where 1/x overflows (x below 2.2e-308)."""
+    inverse = 1.0 / _number(x)
+    return g * (1.0 / x) if inverse - inverse == 0.0 else g / x
 
 
 # --- arithmetic -------------------------------------------------------------
@@ -126,12 +139,8 @@ def div_forward(a: float, b: float) -> float:
 
 
 def div_backward(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 = -out/b
-    g_a = _times_inverse(g, b)
-    if _unwanted(g, b):
-        return g_a, 0.0
-    d_b = -out / b
-    return g_a, g * d_b if _finite(d_b) else g_a * -out
+    # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 = -out/b (which overflows for x / 1e-300: skipped there)
+    return _times_inverse(g, b), g * (-out / b) if _wanted(b) else 0.0
 
 
 def neg_forward(a: float) -> float:
@@ -144,9 +153,7 @@ def neg_backward(g: Any, out: Any, a: Any) -> tuple[Any]:
 
 def pow_forward(a: float, b: float) -> float:
     if a < 0.0 and b != int(b):
-        raise ValueError(
-            f"a negative base to a non-integer power has no real value: {a!r} ** {b!r}"
-        )
+        raise ValueError(f"a negative base to a non-integer power has no real value: {a!r} ** {b!r}")
     if a == 0.0 and b < 0.0:
         raise ZeroDivisionError(f"zero to a negative power: {a!r} ** {b!r}")
     try:
@@ -157,37 +164,31 @@ def pow_forward(a: float, b: float) -> float:
 
 
 def pow_backward(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d(a**b)/da = b * a**(b-1);  d(a**b)/db = a**b * log(a), which exists only
-    # for a > 0. At a == 0 we use its limit, 0 (as PyTorch does). At a < 0 the
-    # forward pass allowed only integer b, where a**b has no derivative in b:
-    # we report 0, since such an exponent is a fixed integer (x ** 2).
+    # d(a**b)/da = b * a**(b-1). At a == 0 and b < 1 it is infinite.
     base, exponent = _number(a), _number(b)
     if exponent == 0.0:
-        g_base = 0.0 * g  # a ** 0 is the constant 1 (even at a == 0)
-    elif base == 0.0 and exponent < 1.0:
+        return 0.0 * g, pow_exponent_share(g, out, a, b)  # a ** 0 is the constant 1
+    if base == 0.0 and exponent < 1.0:
         raise ZeroDivisionError(f"the derivative of {base!r} ** {exponent!r} is infinite")
-    else:
-        try:
-            g_base = g * (b * a ** (b - 1.0))
-        except OverflowError:  # Python's own message is "(34, 'Numerical result out of range')"
-            too_large = f"the derivative of {base!r} ** {exponent!r} is too large for a float"
-            raise OverflowError(too_large) from None
-    return g_base, _pow_exponent_share(g, out, a, b)
+    try:
+        g_base = g * (b * a ** (b - 1.0))
+    except OverflowError:  # Python's own message is "(34, 'Numerical result out of range')"
+        raise OverflowError(f"the derivative of {base!r} ** {exponent!r} is too large for a float") from None
+    return g_base, pow_exponent_share(g, out, a, b)
 
 
-def pow_of_constant_backward(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # ``2 ** x``: the base is a constant, so only the exponent needs its share.
-    # Skipping the base's (b * a**(b-1)) keeps it from failing where nothing
-    # needs it: at a = 1e-300, b = -0.5 it overflows, while d/db is -6.9e152.
-    return 0.0, _pow_exponent_share(g, out, a, b)
+def rpow_backward(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # ``2 ** x``: the base is a number of your code, so only the exponent has a share. (Its
+    # derivative b * a**(b-1) can fail where nothing needs it: at a = 1e-300, b = -0.5.)
+    return 0.0, pow_exponent_share(g, out, a, b)
 
 
-def _pow_exponent_share(g: Any, out: Any, a: Any, b: Any) -> Any:
-    if _unwanted(g, b):
+def pow_exponent_share(g: Any, out: Any, a: Any, b: Any) -> Any:
+    # d(a**b)/db = a**b * log(a), which exists only for a > 0. At a == 0 we use its limit, 0
+    # (as PyTorch does); at a < 0 the exponent is a whole number, where a**b has no derivative in b.
+    if not _wanted(b):
         return 0.0
-    if _number(a) <= 0.0:
-        return 0.0 * g
-    return g * (out * _log(a))
+    return 0.0 * g if _number(a) <= 0.0 else g * (out * log(a))
 
 
 # --- functions of one input -------------------------------------------------
@@ -197,9 +198,7 @@ def exp_forward(a: float) -> float:
     try:
         return math.exp(a)
     except OverflowError:
-        raise OverflowError(
-            f"exp({a!r}) is too large for a float (exp overflows above 709.78)"
-        ) from None
+        raise OverflowError(f"exp({a!r}) is too large for a float (exp overflows above 709.78)") from None
 
 
 def exp_backward(g: Any, out: Any, a: Any) -> tuple[Any]:
@@ -214,6 +213,11 @@ def log_forward(a: float) -> float:
 
 def log_backward(g: Any, out: Any, a: Any) -> tuple[Any]:
     return (_times_inverse(g, a),)  # d log(a) / da = 1/a
+
+
+def log(x: Any) -> Any:
+    """``log`` of a float, or of a ``Value`` (recorded, for create_graph)."""
+    return math.log(x) if isinstance(x, float) else x.log()
 
 
 def tanh_forward(a: float) -> float:
@@ -243,7 +247,7 @@ def softplus_forward(a: float) -> float:
 
 
 def softplus_backward(g: Any, out: Any, a: Any) -> tuple[Any]:
-    return (g * (a.sigmoid() if not isinstance(a, (int, float)) else sigmoid_forward(a)),)
+    return (g * (sigmoid_forward(a) if isinstance(a, float) else a.sigmoid()),)
 
 
 def relu_forward(a: float) -> float:
@@ -261,7 +265,9 @@ def relu_backward(g: Any, out: Any, a: Any) -> tuple[Any]:
 def linear_forward(*args: float) -> float:
     """``sum(w[i] * x[i]) (+ b)``: args are ``w1..wn, x1..xn`` and an optional ``b``."""
     n = len(args) // 2
-    total: float = sum(map(operator.mul, args[:n], args[n : 2 * n]))
+    total = 0.0
+    for w, x in zip(args[:n], args[n : 2 * n]):
+        total += w * x
     return total + args[-1] if len(args) % 2 else total
 
 
@@ -273,26 +279,57 @@ def linear_backward(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
     return (*shares, g) if len(args) % 2 else tuple(shares)
 
 
-def _table(*ops: Op) -> dict[str, Op]:
-    return {str(op): op for op in ops}
+def _linear_formula(out: str, p: list[str], i: int) -> str:
+    n = len(p) // 2  # inputs are w1..wn, x1..xn and maybe b: d/dw = x, d/dx = w, d/db = 1
+    return p[n + i] if i < n else p[i - n] if i < 2 * n else "1"
 
 
-ADD = Op("+", add_forward, add_backward)
-SUB = Op("-", sub_forward, sub_backward)
-MUL = Op("*", mul_forward, mul_backward)
-DIV = Op("/", div_forward, div_backward)
-NEG = Op("neg", neg_forward, neg_backward)
-POW = Op("**", pow_forward, pow_backward)
-POW_OF_CONSTANT = Op("**", pow_forward, pow_of_constant_backward)  # 2 ** x (see Value.__rpow__)
-EXP = Op("exp", exp_forward, exp_backward)
-LOG = Op("log", log_forward, log_backward)
-TANH = Op("tanh", tanh_forward, tanh_backward)
-SIGMOID = Op("sigmoid", sigmoid_forward, sigmoid_backward)
-SOFTPLUS = Op("softplus", softplus_forward, softplus_backward)
-RELU = Op("relu", relu_forward, relu_backward)
-LINEAR = Op("linear", linear_forward, linear_backward)
+# --- the table ----------------------------------------------------------------
 
-OPS: dict[str, Op] = _table(
-    ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, TANH, SIGMOID, SOFTPLUS, RELU, LINEAR
-)
-"""Every op by its name, the string stored in ``Value.op``."""
+OPS: dict[str, Op] = {}
+"""Every op by its name, the string stored in ``Value.op``: the table every part reads."""
+
+
+def add_op(op: Op, key: str | None = None) -> Op:
+    """Put ``op`` into ``OPS`` (under its name, or ``key``), refusing a name that is taken."""
+    key = key or op.name
+    if key in OPS:
+        raise ValueError(f"an op named {key!r} exists already")
+    OPS[key] = op
+    return op
+
+
+def _op(name: str, forward: Callable[..., float], backward: Callable[..., tuple[Any, ...]],
+        compiled: tuple[str, tuple[str, ...]], formula: Formula, *helpers: Callable[..., Any], key: str = "") -> Op:
+    """Make an op's record and put it in the table (a built-in op's template names its helpers' functions)."""
+    template = Template(*compiled, tuple((f.__name__, f) for f in helpers))
+    return add_op(Op(name, forward, backward, template, formula), key or None)
+
+
+ADD = _op("+", add_forward, add_backward, ("{a} + {b}", ("{g}", "{g}")), ("1", "1"))
+SUB = _op("-", sub_forward, sub_backward, ("{a} - {b}", ("{g}", "-{g}")), ("1", "(-1)"))
+MUL = _op("*", mul_forward, mul_backward, ("{a} * {b}", ("{g} * {b}", "{g} * {a}")), ("{1}", "{0}"))
+DIV = _op("/", div_forward, div_backward, ("{a} / {b}", ("{g} * (1.0 / {b})", "{g} * (-{out} / {b})")),
+          ("1/{1}", "(-{0}/{1}²)"))
+NEG = _op("neg", neg_forward, neg_backward, ("-{a}", ("-{g}",)), ("(-1)",))
+# Any power, through the engine's own rules: they hold its edge cases.
+POW = _op("**", pow_forward, pow_backward,
+          ("pow_forward({a}, {b})", ("pow_backward({g}, {out}, {a}, {b})[0]", "pow_backward({g}, {out}, {a}, {b})[1]")),
+          ("{1}·{0}^({1} - 1)", "{out}·log {0}"), pow_forward, pow_backward)
+# 2 ** x: a number to the power of a Value (see rpow_backward).
+RPOW = _op("**", pow_forward, rpow_backward,
+           ("pow_forward({a}, {b})", ("", "rpow_backward({g}, {out}, {a}, {b})[1]")),
+           ("{1}·{0}^({1} - 1)", "{out}·log {0}"), pow_forward, rpow_backward, key="number ** x")
+EXP = _op("exp", exp_forward, exp_backward, ("exp({a})", ("{g} * {out}",)), ("{out}",), math.exp)
+LOG = _op("log", log_forward, log_backward, ("log({a})", ("{g} * (1.0 / {a})",)), ("1/{0}",), math.log)
+TANH = _op("tanh", tanh_forward, tanh_backward, ("tanh({a})", ("{g} * (1.0 - {out} * {out})",)),
+           ("(1 - {out}²)",), math.tanh)
+SIGMOID = _op("sigmoid", sigmoid_forward, sigmoid_backward,
+              ("sigmoid_forward({a})", ("{g} * ({out} * (1.0 - {out}))",)), ("{out}·(1 - {out})",), sigmoid_forward)
+SOFTPLUS = _op("softplus", softplus_forward, softplus_backward,
+               ("softplus_forward({a})", ("{g} * sigmoid_forward({a})",)), ("sigmoid({0})",),
+               softplus_forward, sigmoid_forward)
+RELU = _op("relu", relu_forward, relu_backward,
+           ("{a} if {a} > 0.0 else 0.0", ("{g} * (1.0 if {a} > 0.0 else 0.0)",)), ("[{0} > 0]",))
+# A neuron w·x (+ b): compile writes its forward itself; the shares are to each w, each x, and b.
+LINEAR = _op("linear", linear_forward, linear_backward, ("", ("{g} * {x}", "{g} * {w}", "{g}")), _linear_formula)

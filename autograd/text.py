@@ -17,12 +17,11 @@ Names:
 
 * ``name(v)``: one node on its own: its label, else a leaf's (or constant's)
   value, else its op;
-* ``node_names(root)``: every node of a graph, an unlabelled result named by
-  the expression that made it (``x*w + b``), or ``op#k`` when that is long;
 * ``describe(v)``: how error messages name a node, with its exact value.
 
-Only ``node_names``, which walks a graph, needs the engine, and it imports
-it when called: the engine's own modules can import this one.
+Nothing here walks a graph or imports the engine, so the engine's own
+modules can use it; the views name a whole graph's nodes with these
+(``autograd.view.shown.node_names``).
 """
 
 from __future__ import annotations
@@ -31,11 +30,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from autograd.value import Value
-    from autograd.view.shown import Shown
-
-MAX_NAME = 24
-"""An expression name longer than this becomes ``op#k`` instead (e.g. ``tanh#2``)."""
-
 
 def number(x: float, zeros: bool = False) -> str:
     """``x`` to four significant digits; with ``zeros``, trailing zeros kept (for columns).
@@ -107,35 +101,3 @@ def expression(op: str, args: list[str]) -> str:
     if op == "neg":
         return f"-{atom(args[0])}"
     return f"{op}({', '.join(args)})"
-
-
-def node_names(graph: Value | Shown, constants: bool = False) -> dict[Value, str]:
-    """A short, readable name for every node a view of a graph shows.
-
-    ``graph`` is the output (a Value), or a snapshot from ``autograd.view.shown``.
-    A labelled node is its label; a leaf is its value; any other node is the
-    expression that made it, built from its inputs' names (``x*w + b``), or
-    ``op#k`` (the k-th node of that op) when the expression gets long.
-    Constants are written into the expressions as numbers; with ``constants``
-    they are nodes of their own too, named by their value.
-
-        >>> from autograd import Value
-        >>> x = Value(2.0, label="x")
-        >>> y = (x * 3 + 1).tanh()
-        >>> sorted(node_names(y).values())
-        ['tanh(x*3 + 1)', 'x', 'x*3', 'x*3 + 1']
-    """
-    from autograd.view.shown import Shown, shown  # here, not at the top: see the module's docstring
-
-    if not isinstance(graph, Shown):
-        graph = shown(graph, constants)
-    names: dict[Value, str] = {}
-    counts: dict[str, int] = {}
-    for node, inputs in zip(graph.order, graph.inputs, strict=True):  # inputs first: their names exist
-        if node.label or not node.op:
-            names[node] = name(node)
-            continue
-        counts[node.op] = counts.get(node.op, 0) + 1
-        made = expression(node.op, [names[x] if not isinstance(x, float) else number(x) for x in inputs])
-        names[node] = made if len(made) <= MAX_NAME else f"{node.op}#{counts[node.op]}"
-    return names

@@ -36,7 +36,7 @@ from autograd.value import Value
 # `autograd` shadows glassgrad's, these still load, and main() can say so.
 # `nn` is imported where it is used, after main() has made that check.
 from autograd.view.drawing import BACKENDS, FORMATS, RenderError, render
-from autograd.view.expr import Expression, ExpressionError
+from autograd.view.expr import Expression, ExpressionError, functions
 
 USAGE_ERROR = 2
 FAILURE = 1
@@ -258,7 +258,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glassgrad",
         description="Draw a formula's computation graph, or step through its backward pass.",
-        epilog='Formulas use numbers, names, + - * / ** and exp log tanh sigmoid relu, e.g. "tanh(x*w + b)". '
+        epilog=f'Formulas use numbers, names, + - * / ** and {" ".join(functions())}, e.g. "tanh(x*w + b)". '
         'A formula that starts with "-" goes last, after "--": glassgrad graph --at x=1 -- "-x".',
     )
     parser.add_argument("--version", action="version", version=f"glassgrad {version()}")

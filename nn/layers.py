@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any, SupportsIndex
 
 from autograd import Value, linear
-from autograd.value import inputs_of
 from nn.activations import Activation
 from nn.activations import activation as find_activation
 from nn.module import Module, Seed, inputs, sampler, size
@@ -126,8 +125,7 @@ class Neuron(Module):
     @property
     def inputs(self) -> list[float]:
         """The inputs ``xᵢ`` of the latest forward call, as numbers."""
-        xs = inputs_of(self.h)[self.nin : 2 * self.nin]  # read as stored: nothing is made on the way
-        return [x if type(x) is float else x.data for x in xs]  # type: ignore[union-attr]
+        return [x.data for x in self.h.parents[self.nin : 2 * self.nin]]
 
     @property
     def delta(self) -> float:

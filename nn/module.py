@@ -15,8 +15,7 @@ from collections.abc import Mapping, Set
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from autograd import Value
-from autograd.value import _to_float
+from autograd import Value, to_float
 
 
 class Sampler(Protocol):
@@ -82,7 +81,7 @@ def number(x: object, who: str, what: str) -> Value | float:
         return x
     if getattr(x, "ndim", 0) == 0:  # a 0-d array or tensor is a number, a 1-element array is not
         try:
-            return _to_float(x, f"{who} {what}")
+            return to_float(x, f"{who} {what}")
         except TypeError:
             pass
     raise TypeError(f"{who} takes numbers or Values, got {kind(x)} as {what}: {x!r:.80}")

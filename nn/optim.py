@@ -27,7 +27,7 @@ import numbers
 from collections.abc import Iterable
 
 from autograd import Value
-from autograd.value import describe
+from autograd.text import describe
 
 
 class Optimizer:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autograd.view.explanation import error_term
+from autograd.view import error_term
 from nn.layers import MLP, Layer, Neuron
 
 
@@ -28,7 +28,7 @@ class NeuronTerms:
     derivative: float
     """f′(h)."""
     delta: float
-    """The error term δ = −∂E/∂h (``autograd.view.explanation.error_term``, as ``explain`` writes it)."""
+    """The error term δ = −∂E/∂h (``autograd.view.error_term``, as ``explain`` writes it)."""
     weights: tuple[tuple[str, float, float, float], ...]
     """One ``(label, input x, value w, ∂E/∂w)`` per weight, then the bias (x = 1)."""
 

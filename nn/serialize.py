@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from autograd import Value
-from autograd.view.files import write_atomically
+from autograd.view import write_atomically
 
 FORMAT = "glassgrad.parameters"
 VERSION = 1

@@ -9,3 +9,8 @@ Nothing here is imported by ``import autograd``: the views load on first use
 (graphviz alone is about 30 modules), and their public names are importable
 from ``autograd`` itself.
 """
+
+from autograd.view.explanation import error_term
+from autograd.view.files import write_atomically
+
+__all__ = ["error_term", "write_atomically"]

@@ -44,9 +44,9 @@ from typing import Any
 import graphviz  # type: ignore[import-untyped]
 
 from autograd.text import number
-from autograd.value import Value, inputs_of
+from autograd.value import Value
 from autograd.view.files import write_atomically
-from autograd.view.shown import Shown, shown
+from autograd.view.shown import Shown, inputs_of, shown
 
 MAX_NODES = 300
 """Past this many Values, ``draw_graph`` folds neurons, and past this many boxes

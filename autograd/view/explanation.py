@@ -33,13 +33,13 @@ way the seed writes it: δᵒ = -∂E/∂a × f'(h) for an output neuron, and
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from typing import NamedTuple, TextIO
 
 from autograd.backward import Step, backward_steps
-from autograd.text import atom, factor, node_names, number, wrt
+from autograd.text import atom, factor, number, wrt
 from autograd.value import Value
-from autograd.view.shown import Shown, shown
+from autograd.view.shown import Shown, node_names, shown
 
 # A gradient summed over more uses than this shows its first terms and "…".
 _MAX_TERMS = 4
@@ -74,38 +74,17 @@ def root_symbol(root: Value) -> str:
 def local_formula(node: Value, i: int, names: dict[Value, str], node_inputs: Sequence[Value | float]) -> str:
     """The local derivative d node / d (its i-th input), in symbols: e.g. ``w`` for ``x*w``.
 
-    These are the rules of ``autograd/ops.py`` written out for people.
-    ``node_inputs`` are the node's inputs as the view shows them
-    (``autograd.view.shown``): a constant is written as its number.
+    It is the op's own ``formula``, from its record in ``autograd/ops.py``
+    (``∂out/∂input`` for an op that has none). ``node_inputs`` are the node's
+    inputs as the view shows them (``autograd.view.shown``): a constant is
+    written as its number.
     """
     out = atom(names[node])
     p = [atom(names[x]) if isinstance(x, Value) else atom(number(x)) for x in node_inputs]
-    rule = _FORMULAS.get(node.op)
-    return rule(out, p, i) if rule else f"∂{out}/∂{p[i]}"
-
-
-def _linear_formula(out: str, p: list[str], i: int) -> str:
-    n = len(p) // 2  # inputs are w1..wn, x1..xn and maybe b: d/dw = x, d/dx = w, d/db = 1
-    if i < n:
-        return p[n + i]
-    return p[i - n] if i < 2 * n else "1"
-
-
-_FORMULAS: dict[str, Callable[[str, list[str], int], str]] = {
-    "+": lambda out, p, i: "1",
-    "-": lambda out, p, i: "1" if i == 0 else "(-1)",
-    "*": lambda out, p, i: p[1 - i],
-    "/": lambda out, p, i: f"1/{p[1]}" if i == 0 else f"(-{p[0]}/{p[1]}²)",
-    "**": lambda out, p, i: f"{p[1]}·{p[0]}^({p[1]} - 1)" if i == 0 else f"{out}·log {p[0]}",
-    "neg": lambda out, p, i: "(-1)",
-    "exp": lambda out, p, i: out,
-    "log": lambda out, p, i: f"1/{p[0]}",
-    "tanh": lambda out, p, i: f"(1 - {out}²)",
-    "sigmoid": lambda out, p, i: f"{out}·(1 - {out})",
-    "softplus": lambda out, p, i: f"sigmoid({p[0]})",
-    "relu": lambda out, p, i: f"[{p[0]} > 0]",
-    "linear": _linear_formula,
-}
+    formula = getattr(node.op, "formula", None)
+    if formula is None:
+        return f"∂{out}/∂{p[i]}"
+    return formula(out, p, i) if callable(formula) else formula[i].format(*p, out=out)
 
 
 class Explained(NamedTuple):
@@ -146,10 +125,8 @@ def explained_steps(
     uses: dict[Value, list[Use]] = {}  # filled in as the nodes that use each one take their steps
     upstream: dict[Value, float] = {}  # the gradient of each node walked so far
     deltas: dict[Value, float] = {}  # the error term of each neuron walked so far
-    for step in backward_steps(root, gradient):
+    for step in _with_constants(backward_steps(root, gradient), received_from):
         node = step.node
-        if node not in received_from:
-            continue  # a constant: written inline in its op's step
         upstream[node] = step.upstream
         if node.op == "linear":
             deltas[node] = error_term(step.upstream)
@@ -167,6 +144,18 @@ def explained_steps(
         error = _error_term(node, uses, upstream, deltas, names, d_root) if node.op == "linear" else ""
         yield Explained(step, equation, error, received_from[node])
         _record_uses(uses, node, received_from[node], step)
+
+
+def _with_constants(steps: Iterator[Step], shown_nodes: Container[Value]) -> Iterator[Step]:
+    """The walk's steps, and one for each constant that is shown, right after the node that uses it.
+
+    No walk visits a constant (nobody needs its gradient); its one use gives it all the same.
+    """
+    for step in steps:
+        yield step
+        for parent, _, contribution in step.contributions:
+            if parent.is_constant and parent in shown_nodes:
+                yield Step(parent, contribution, ())
 
 
 def _record_uses(

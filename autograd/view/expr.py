@@ -2,7 +2,8 @@
 
 The text is parsed with Python's ``ast`` module and then walked by hand: only
 numbers, variable names, ``+ - * / **``, unary ``-`` and ``+``, and calls of
-``exp log tanh sigmoid relu`` on one argument are accepted. Nothing is ever
+the ops of the table on one argument (``exp log tanh sigmoid softplus relu``,
+and any op added with ``autograd.define_op``) are accepted. Nothing is ever
 passed to ``eval`` or ``exec``, so a formula can compute but never act.
 
 Every problem is an ``ExpressionError`` that says what and where, in one line.
@@ -28,10 +29,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from autograd.value import Value
+from autograd.ops import OPS
+from autograd.value import Value, apply
 
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
-"""The functions a formula may call, each a method of ``Value``."""
+
+def functions() -> tuple[str, ...]:
+    """The functions a formula may call: the ops of the table named by a word (``linear`` needs a list).
+
+    >>> functions()[:6]
+    ('neg', 'exp', 'log', 'tanh', 'sigmoid', 'softplus')
+    """
+    return tuple(name for name in OPS if name.isidentifier() and name != "linear")
 
 MAX_LENGTH = 10_000
 """The longest formula accepted, in characters."""
@@ -112,7 +120,7 @@ def _check(node: ast.expr) -> None:
         if not math.isfinite(number):
             raise ExpressionError(f"the number {_where(node)} is too large for a float (at most 1.8e308)")
     elif isinstance(node, ast.Name):
-        if node.id in FUNCTIONS:
+        if node.id in functions():
             raise ExpressionError(f"{node.id} {_where(node)} is a function: call it, as in {node.id}(x)")
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
@@ -128,9 +136,9 @@ def _check(node: ast.expr) -> None:
         _check(node.operand)
     elif isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else None
-        if name not in FUNCTIONS:
+        if name not in functions():
             raise ExpressionError(
-                f"unknown function {ast.unparse(node.func)} {_where(node)}; use one of {', '.join(FUNCTIONS)}"
+                f"unknown function {ast.unparse(node.func)} {_where(node)}; use one of {', '.join(functions())}"
             )
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
             raise ExpressionError(f"{name}() {_where(node)} takes exactly one argument")
@@ -138,18 +146,15 @@ def _check(node: ast.expr) -> None:
     else:
         raise ExpressionError(
             f"{type(node).__name__} {_where(node)} is not allowed; a formula has numbers, names, "
-            f"+ - * / ** and calls of {', '.join(FUNCTIONS)}"
+            f"+ - * / ** and calls of {', '.join(functions())}"
         )
 
 
 def _names(tree: ast.expr) -> tuple[str, ...]:
     """The variables of ``tree``, in order of first appearance, left to right."""
-    # A name in FUNCTIONS is always a call here: _check rejects it anywhere else.
-    found = [
-        (n.lineno, n.col_offset, n.id)
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Name) and n.id not in FUNCTIONS
-    ]
+    # A function's name is always a call here: _check rejects it anywhere else.
+    calls = functions()
+    found = [(n.lineno, n.col_offset, n.id) for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in calls]
     return tuple(dict.fromkeys(name for _, _, name in sorted(found)))
 
 
@@ -214,9 +219,7 @@ def _build(node: ast.expr, leaves: Mapping[str, Value]) -> Value | float:
         assert isinstance(node.func, ast.Name)
         argument = _build(node.args[0], leaves)
         value = argument if isinstance(argument, Value) else Value(argument)
-        method = getattr(value, node.func.id)  # one of FUNCTIONS: checked by _check
-        result: Value = method()
-        return result
+        return apply(OPS[node.func.id], value)  # an op of the table: checked by _check
     if isinstance(node, ast.BinOp):
         left, right = _build(node.left, leaves), _build(node.right, leaves)
         if not isinstance(left, Value) and not isinstance(right, Value):

@@ -35,12 +35,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from autograd.text import factor, node_names, number, wrt
+from autograd.text import factor, number, wrt
 from autograd.value import Value
 from autograd.view.drawing import MAX_NODES, draw_shown, nearest_output, pipe
 from autograd.view.explanation import explained_steps, local_formula, root_symbol
 from autograd.view.files import write_atomically
-from autograd.view.shown import shown
+from autograd.view.shown import node_names, shown
 
 
 def render_steps(
