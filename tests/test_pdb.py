@@ -62,7 +62,9 @@ print("done: x.grad =", repr(x.grad))
         "p node / upstream / contributions to look; n next node; c continue; up to reach your own code\n"
         "> " in out
     )
-    assert out.count("backward paused") == 1  # once, at the stop only
+    assert out.count("backward paused at 'n'") == 1  # once, at the stop only
+    # `n` names the node it reached, with the banner's first line
+    assert f"backward paused at {following[0]!r}, upstream = " in out
     assert "(Pdb) 'n'" in out
     assert f"(Pdb) {upstream!r}" in out
     assert f"(Pdb) {list(contributions)!r}" in out
@@ -115,7 +117,7 @@ print("done")
 
 def test_an_unknown_label_says_which_labels_exist() -> None:
     o = neuron()
-    with pytest.raises(ValueError, match=r"breakpoint_at='h'.*'b', 'n', 'o', 'w', 'x'"):
+    with pytest.raises(ValueError, match=r"backward_with_breakpoint\(\.\.\., 'h'\).*'b', 'n', 'o', 'w', 'x'"):
         backward_with_breakpoint(o, "h")
     assert all(v.grad == 0.0 for v in (o, *o.parents))  # nothing ran
 
@@ -131,15 +133,20 @@ def test_without_a_debugger_it_is_backward(
     assert capsys.readouterr().out == ""  # and no banner for a stop that does not happen
 
 
-def test_value_backward_breakpoint_at(tmp_path: Path) -> None:
-    """``loss.backward(breakpoint_at="n")``: the same stop, from Value.backward itself."""
+def test_from_autograd_itself_up_reaches_your_own_code(tmp_path: Path) -> None:
+    """``autograd.backward_with_breakpoint(o, "n")``: the banner's ``up`` leads to the script's own line."""
     upstream = expected_steps()[[s[0] for s in expected_steps()].index("n")][1]
-    script = GRAPH + 'o.backward(breakpoint_at="n")\nprint("done")\n'
-    out = run(script, ["p node.label", "p upstream", "up 2", "p (o.label, x.grad)", "c"], tmp_path)
-    # Value.backward is one frame more between the stop and the script: the banner says `up 2`
-    assert "c continue; up 2 to reach your own code\n" in out
+    script = GRAPH + 'import autograd\nautograd.backward_with_breakpoint(o, "n")\nprint("done")\n'
+    out = run(script, ["p node.label", "p upstream", "up", "p (o.label, x.grad)", "c"], tmp_path)
+    assert "c continue; up to reach your own code\n" in out
     assert "(Pdb) 'n'" in out
     assert f"(Pdb) {upstream!r}" in out
-    assert "script.py(7)<module>()" in out  # `up 2` reached the script's own line
+    assert "script.py(8)<module>()" in out  # `up` reached the script's own line
     assert "(Pdb) ('o', 0.0)" in out  # and its names: x's step has not come yet
     assert "done" in out
+
+
+def test_value_backward_has_no_debugger_in_it() -> None:
+    """The engine imports no view: stopping in pdb is the debugger view's job (autograd.view.debug)."""
+    with pytest.raises(TypeError, match="breakpoint_at"):
+        neuron().backward(breakpoint_at="n")  # type: ignore[call-arg]

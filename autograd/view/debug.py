@@ -1,6 +1,6 @@
 """Stop the backward pass at a node you choose, and look around in pdb.
 
-``backward_with_breakpoint(loss, "h")`` does what ``loss.backward()`` does,
+``autograd.backward_with_breakpoint(loss, "h")`` does what ``loss.backward()`` does,
 but when the walk reaches the node labelled ``h`` it opens the debugger
 (``breakpoint()``, so ``PYTHONBREAKPOINT`` picks which one) in the small loop
 below, where three names tell the whole step:
@@ -19,7 +19,7 @@ The stop is in this file, not in your code, so your own names (``net``,
 ``loss``) are one or two frames up. A two-line banner says so at the stop::
 
     backward paused at 'n', upstream = ∂o/∂n = 0.501 (its gradient, now final)
-    p node / upstream / contributions to look; n next node; c continue; up 2 to reach your own code
+    p node / upstream / contributions to look; n next node; c continue; up to reach your own code
 
 A contribution is summed into the parent's gradient, which lands in
 ``parent.grad`` when the walk reaches the parent (its own step).
@@ -30,15 +30,17 @@ A contribution is summed into the parent's gradient, which lands in
 
 from __future__ import annotations
 
+import bdb
 import inspect
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import autograd.ops  # binds `autograd` here, so `break autograd.ops.mul_backward` works in pdb
 from autograd.backward import backward_steps
 from autograd.graph import topological_order
-from autograd.text import number, wrt
+from autograd.text import name, number, wrt
 from autograd.value import Value
 from autograd.view.explanation import root_symbol
 
@@ -56,7 +58,7 @@ def backward_with_breakpoint(root: Value, label: str, gradient: float = 1.0) -> 
     if not any(node.label == label for node in order):
         known = sorted({node.label for node in order if node.label})
         raise ValueError(
-            f"breakpoint_at={label!r}: no node of this graph has that label; "
+            f"backward_with_breakpoint(..., {label!r}): no node of this graph has that label; "
             f"its labels are {', '.join(map(repr, known)) or '(none: set .label on a node)'}"
         )
     steps = _walk(root, label, gradient, _ups_to_caller())
@@ -70,11 +72,16 @@ Contributions = tuple[tuple[Value, float, float], ...]
 def _walk(
     root: Value, label: str, gradient: float, ups: int
 ) -> Iterator[tuple[Value, float, Contributions, bool]]:
-    """``backward_steps`` as plain names, and whether to stop at each node (after the banner)."""
+    """``backward_steps`` as plain names, and whether to stop at each node (after the banner).
+
+    After a stop, while pdb steps on (``n``), each node it reaches is named by the banner's first line.
+    """
     for step in backward_steps(root, gradient):
         stop_here = step.node.label == label
         if stop_here and os.environ.get("PYTHONBREAKPOINT") != "0":  # "0": breakpoint() does nothing
             print(banner(root, step.node, step.upstream, ups))
+        elif isinstance(getattr(sys.gettrace(), "__self__", None), bdb.Bdb):  # pdb is stepping
+            print(banner(root, step.node, step.upstream, ups).splitlines()[0])
         yield step.node, step.upstream, step.contributions, stop_here
 
 
@@ -91,7 +98,7 @@ def banner(root: Value, node: Value, upstream: float, ups: int = 1) -> str:
     """
     up = "up" if ups == 1 else f"up {ups}"
     return (
-        f"backward paused at {node.label!r}, upstream = ∂{root_symbol(root)}/∂{wrt(node.label)} = "
+        f"backward paused at {name(node)!r}, upstream = ∂{root_symbol(root)}/∂{wrt(name(node))} = "
         f"{number(upstream)} (its gradient, now final)\n"
         f"p node / upstream / contributions to look; n next node; c continue; {up} to reach your own code"
     )
@@ -100,7 +107,7 @@ def banner(root: Value, node: Value, upstream: float, ups: int = 1) -> str:
 def _ups_to_caller() -> int:
     """How many pdb ``up`` commands lead from the stop to the first frame outside ``autograd/``.
 
-    1 when your code called ``backward_with_breakpoint``; 2 through ``Value.backward``.
+    1 when your code called ``backward_with_breakpoint`` itself.
     """
     package = Path(__file__).resolve().parent.parent  # autograd/, the views' folder included
     frame = inspect.currentframe()

@@ -207,7 +207,9 @@ def _value_label(title: str, node: Value, grads: bool) -> str:
     if title:
         rows.append(f"<tr><td><b>{html.escape(title)}</b></td></tr>")
     rows.append(f"<tr><td>data {number(node.data, zeros=True)}</td></tr>")
-    if grads:
+    if grads and node.is_constant:  # no walk works out a constant's gradient: nobody needs it
+        rows.append(f'<tr><td><font color="{_GRAD_COLOR}">constant</font></td></tr>')
+    elif grads:
         rows.append(
             f'<tr><td><font color="{_GRAD_COLOR}">grad {number(node.grad, zeros=True)}</font></td></tr>'
         )
