@@ -169,7 +169,7 @@ def test_an_out_in_an_unwritable_folder(
             load_demo("seed_example").main(["--out", str(locked / "new")])
         assert stop.value.code == 2
         out, err = capsys.readouterr()
-        assert out == "" and len(err.strip().splitlines()) == 1  # (in-process, the program's name is pytest's)
+        assert out == "" and len(err.strip().splitlines()) == 1  # in-process, the program's name is pytest's
         assert err.strip().endswith(
             f": error: cannot write into {str(locked / 'new')!r}: the folder {str(locked)!r} is not writable"
         )

@@ -11,8 +11,14 @@ from nn import MLP, Worksheet
 from nn.worksheet import MISTAKES
 
 SEED_PRINTED = {
-    "h": "-0.02", "a": "0.495", "ŷ": "0.512", "δᵒ": "0.122", "δʰ": "0.003",
-    "ΔW": "0.0302", "Δw1": "0.00015", "Δw2": "0.00045",
+    "h": "-0.02",
+    "a": "0.495",
+    "ŷ": "0.512",
+    "δᵒ": "0.122",
+    "δʰ": "0.003",
+    "ΔW": "0.0302",
+    "Δw1": "0.00015",
+    "Δw2": "0.00045",
 }
 """The seed's own hand-rounded numbers, as it prints them."""
 
@@ -193,8 +199,16 @@ def test_cross_entropy_on_the_logit() -> None:
 
 def test_names_in_ascii_and_general_labels() -> None:
     sheet = Worksheet.seed()
-    for ascii_name, name in [("y_hat", "ŷ"), ("delta_o", "δᵒ"), ("delta_h", "δʰ"), ("dW", "ΔW"),
-                             ("dw1", "Δw1"), ("dw2", "Δw2"), ("δ(L1.N0)", "δʰ"), ("Δw₁", "Δw1")]:
+    for ascii_name, name in [
+        ("y_hat", "ŷ"),
+        ("delta_o", "δᵒ"),
+        ("delta_h", "δʰ"),
+        ("dW", "ΔW"),
+        ("dw1", "Δw1"),
+        ("dw2", "Δw2"),
+        ("δ(L1.N0)", "δʰ"),
+        ("Δw₁", "Δw1"),
+    ]:
         assert sheet.question(ascii_name) == name
     other = Worksheet.random(seed=4)
     assert other.question("delta(L1.N0)") == "δ(L1.N0)" and other.question("d(L1.N0.w1)") == "Δ(L1.N0.w1)"
@@ -203,7 +217,7 @@ def test_names_in_ascii_and_general_labels() -> None:
 
 def test_bad_input_is_a_clear_error_naming_it() -> None:
     sheet = Worksheet.seed()
-    with pytest.raises(ValueError, match="no question 'dw3'.*Δw1"):
+    with pytest.raises(ValueError, match=r"no question 'dw3'.*Δw1"):
         sheet.check({"dw3": 0.1})
     with pytest.raises(TypeError, match="'h' must be a number, got list"):
         sheet.check({"h": [0.1]})
@@ -227,8 +241,10 @@ def test_bad_input_is_a_clear_error_naming_it() -> None:
     with pytest.raises(ValueError, match="takes 2 inputs, but x has 3"):
         Worksheet(MLP(2, [1]), [0.1, 0.2, 0.3], 1.0)
     with pytest.raises(ValueError, match="logit of one linear output unit"):
-        Worksheet(MLP(2, [1], output_activation="sigmoid"), [0.1, 0.2], 1.0, loss="binary_cross_entropy_with_logits")
-    with pytest.raises(TypeError, match="takes an nn.MLP"):
+        Worksheet(
+            MLP(2, [1], output_activation="sigmoid"), [0.1, 0.2], 1.0, loss="binary_cross_entropy_with_logits"
+        )
+    with pytest.raises(TypeError, match=r"takes an nn\.MLP"):
         Worksheet("net", [0.1], 1.0)  # type: ignore[arg-type]
 
 
@@ -251,6 +267,11 @@ def test_the_markdown_worksheet_and_its_answers() -> None:
     filled = text.replace("δʰ  =   ", "δʰ  = 0.003").replace("h   =   ", "h   = -0.02")
     assert sheet.read_answers(filled) == {"h": "-0.02", "δʰ": "0.003"}
     assert "data ?" in sheet._picture() and "data 0.4000" in sheet._picture()  # no answers drawn
-    for bad, line in [("h = 1\nwhat\n", 2), ("h = 1\n\nnope = 2\n", 3), ("a = x\n", 1), ("a = 1\nh = 2\na = 3", 3)]:
+    for bad, line in [
+        ("h = 1\nwhat\n", 2),
+        ("h = 1\n\nnope = 2\n", 3),
+        ("a = x\n", 1),
+        ("a = 1\nh = 2\na = 3", 3),
+    ]:
         with pytest.raises(ValueError, match=f"^line {line}: "):
             sheet.read_answers(bad)

@@ -47,7 +47,9 @@ def test_worksheet_then_check(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert status == 1
     assert "δʰ  = 0.0122      wrong (missing-derivative)" in out and "h   = -0.02       right" in out
     status, _, err = run(capsys, "worksheet", "-o", str(sheet))  # the answers are not overwritten
-    assert status == 2 and "exists (your answers may be in it)" in err and "0.0122" in sheet.read_text("utf-8")
+    assert (
+        status == 2 and "exists (your answers may be in it)" in err and "0.0122" in sheet.read_text("utf-8")
+    )
 
 
 def test_check_a_file_with_a_wrong_a_right_and_a_malformed_line(
@@ -57,7 +59,10 @@ def test_check_a_file_with_a_wrong_a_right_and_a_malformed_line(
     answers.write_text("# my answers\nh = -0.02\nδᵒ = 0.5\n\nΔW is 0.03\n", encoding="utf-8")
     status, out, err = run(capsys, "check", str(answers))
     assert (status, out) == (2, "")
-    assert err.strip() == f"glassgrad check: error: {answers}, line 5: expected `name = number`, got 'ΔW is 0.03'"
+    assert (
+        err.strip()
+        == f"glassgrad check: error: {answers}, line 5: expected `name = number`, got 'ΔW is 0.03'"
+    )
     answers.write_text("h = -0.02\nδᵒ = 0.5\ndW =\n", encoding="utf-8")  # a blank answer is left out
     status, out, err = run(capsys, "check", str(answers))
     assert status == 1 and err == ""
@@ -67,7 +72,9 @@ def test_check_a_file_with_a_wrong_a_right_and_a_malformed_line(
     assert status == 2 and "line 2: the answer for 'δʰ' is not a number: 'zero'" in err
 
 
-def test_a_random_worksheet_is_checked_as_the_same_sheet(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_random_worksheet_is_checked_as_the_same_sheet(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     sheet = tmp_path / "random.md"
     assert run(capsys, "worksheet", "--random", "--seed", "5", "-o", str(sheet))[0] == 0
     exact = Worksheet.random(seed=5).answers()
@@ -112,7 +119,7 @@ def test_quiz_in_a_terminal() -> None:
         for answer in (b"0.495\n", b"0.512\n", b"0.122\n"):
             os.write(fd, answer)
             read_until(fd, "= ")
-        os.write(fd, "0.0122\n".encode())  # δʰ without f′(h)
+        os.write(fd, b"0.0122\n")  # δʰ without f′(h)
         hint = read_until(fd, "δʰ = ")
         assert "not quite: f′(h) left out of the error term" in hint and "W·δᵒ·f′(h)" in hint
         os.write(fd, b"0.003\n")  # a second try
@@ -127,8 +134,13 @@ def test_quiz_in_a_terminal() -> None:
 
 def test_quiz_stops_cleanly_at_the_end_of_its_input() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "glassgrad", "quiz", "--random", "--seed", "3"], input="?\n0.1\n",
-        capture_output=True, text=True, encoding="utf-8", cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-m", "glassgrad", "quiz", "--random", "--seed", "3"],
+        input="?\n0.1\n",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         check=False,
     )
     assert done.returncode == 0 and done.stderr == ""
@@ -136,14 +148,20 @@ def test_quiz_stops_cleanly_at_the_end_of_its_input() -> None:
 
 
 def test_a_formula_may_start_with_a_minus(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["graph", "-x", "--at", "x=2"], ["graph", "--at", "x=2", "-x*3"], ["steps", "-x", "--at=x=2"]):
-        status, out, err = run(capsys, *argv)
+    for argv in (
+        ["graph", "-x", "--at", "x=2"],
+        ["graph", "--at", "x=2", "-x*3"],
+        ["steps", "-x", "--at=x=2"],
+    ):
+        status, _out, err = run(capsys, *argv)
         assert status == 0 and err == "", argv
     assert run(capsys, "graph", "-x", "--at", "x=2")[1].startswith("-x = -2")
     assert run(capsys, "graph", "--at", "x=2", "--", "-x")[0] == 0  # the old way still works
 
 
-def test_seed_collapse_caption_gives_no_python_advice(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_seed_collapse_caption_gives_no_python_advice(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     dot = tmp_path / "seed.dot"
     assert run(capsys, "seed", "--collapse", "-o", str(dot))[0] == 0
     text = dot.read_text(encoding="utf-8")
