@@ -27,6 +27,7 @@ from pathlib import Path
 
 import autograd
 from autograd import Value, no_grad
+from glassgrad.cli import output_folder_or_exit
 from nn import MLP, SGD, hinge, l2
 
 Point = tuple[float, float]
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "--engine", action="store_true", help="train without compile: build the graph, backward(), every step"
     )
     args = parser.parse_args(argv)
+    output_folder_or_exit(parser.prog, args.out)  # before any work: a run that cannot write says so first
     if args.points < 2 or args.steps < 1 or args.grid < 2:
         parser.error("--points and --grid must be at least 2, --steps at least 1")
 
@@ -166,7 +168,6 @@ def main(argv: list[str] | None = None) -> int:
     how = "autograd.compile (compiling included)" if compiled else "the engine (--engine)"
     print(f"trained through {how} in {seconds:.2f} s: {args.steps / seconds:.0f} steps/s")
 
-    args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "moons.png"
     title = f"MLP(2, [16, 16, 1]) after {args.steps} steps: {acc:.0%} of {len(points)} points right"
     plot(model, points, labels, path, title, args.grid)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import autograd
 from autograd import Value, render, render_steps
+from glassgrad.cli import output_folder_or_exit
 from nn import SGD, error_table
 from nn.seed import ETA, TARGET, W_HIDDEN, W_OUTPUT, X, seed_example
 
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out"), help="where to write the pictures")
     args = parser.parse_args(argv)
+    output_folder_or_exit(parser.prog, args.out)  # before any work: a run that cannot write says so first
 
     # The network, its labelled inputs x0, x1, target y and loss E, built by nn/seed.py
     # (which `glassgrad seed` draws too).
@@ -168,7 +170,6 @@ def compiled_backward(loss: Value) -> list[str]:
 
 def write_pictures(loss: Value, out: Path) -> tuple[Path, Path, Path]:
     """The graph of the loss after backward, as SVG and PNG, and the HTML stepper of its backward pass."""
-    out.mkdir(parents=True, exist_ok=True)
     return (
         render(loss, out / "seed_graph.svg"),
         render(loss, out / "seed_graph.png"),

@@ -20,6 +20,7 @@ they are −δ·x: the seed's step Δw = η·δ·x is plain gradient descent.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import Any, NamedTuple
 
@@ -88,7 +89,8 @@ def compare() -> list[Row]:
     ]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)  # --help, and nothing else
     rows = compare()
     print("The seed's network in glassgrad and, through nn.to_torch, in PyTorch (float64),")
     print("after one backward pass of E = ½(y − ŷ)² at x = (0.1, 0.3), y = 1:")

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from glassgrad.cli import output_folder_or_exit
 from nn import MLP, error_terms
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed for weights and inputs (default 0)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the PNG (default out/)")
     args = parser.parse_args(argv)
+    output_folder_or_exit(parser.prog, args.out)  # before any work: a run that cannot write says so first
     if args.depth < 2 or args.width < 1 or args.samples < 1:
         parser.error("--depth must be at least 2, --width and --samples at least 1")
 
@@ -161,7 +163,6 @@ def main(argv: list[str] | None = None) -> int:
         f"(tanh {deltas['tanh'][0]:.1e}, relu {deltas['relu'][0]:.1e})."
     )
 
-    args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "vanishing_gradient.png"
     plot(deltas, derivatives, path, args.width)
     print(f"\nplot written to {path}")

@@ -5,6 +5,9 @@
     glassgrad steps "tanh(x*w + b)" --at x=2,w=-3,b=6.88 -o backward.html
     glassgrad code "tanh(x*w + b)" --at x=2,w=-3,b=6.88             # as Python (compile)
     glassgrad seed -o seed.png                                     # the seed's network
+    glassgrad worksheet -o sheet.md        # the seed's backprop to work by hand (--random --seed N: another)
+    glassgrad check sheet.md               # grade the answers filled in: the first wrong one, and why
+    glassgrad quiz                         # the same, one number at a time, in the terminal
     glassgrad --version
 
 Formulas are parsed by ``autograd.view.expr`` (never evaluated as Python).
@@ -13,7 +16,8 @@ Exit status: 0 when it did what was asked; 2 when it could not, with one line
 on stderr that names your text or path and says why (a formula it cannot read,
 a missing or bad value, no derivative there, an output it cannot write, a
 format that needs a program you do not have, another package installed as
-``autograd``), as argparse does for bad options; 1 when Graphviz itself failed.
+``autograd``), as argparse does for bad options; 1 when Graphviz itself failed,
+or when ``check`` found a wrong answer.
 Output paths are checked before any work is done, so a run that cannot write
 its file prints nothing else.
 """
@@ -28,6 +32,7 @@ import sys
 from collections.abc import Callable, Sequence
 from keyword import iskeyword
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograd.text import number
 from autograd.value import Value
@@ -36,10 +41,17 @@ from autograd.value import Value
 # `autograd` shadows glassgrad's, these still load, and main() can say so.
 # `nn` is imported where it is used, after main() has made that check.
 from autograd.view.drawing import BACKENDS, FORMATS, RenderError, render
+from autograd.view import write_atomically
 from autograd.view.expr import Expression, ExpressionError, functions
+
+if TYPE_CHECKING:
+    from nn.worksheet import Worksheet
 
 USAGE_ERROR = 2
 FAILURE = 1
+WRONG = 1
+"""``check``'s status when an answer is wrong."""
+DEFAULT_SIZES = (2, 2, 1)
 PAGES = (".html", ".htm")
 """What ``-o`` of ``steps``, and ``--steps`` of ``seed``, may write."""
 
@@ -167,6 +179,31 @@ def check_output(path: str | None, allowed: Sequence[str], backend: str = "auto"
         )
 
 
+def check_folder(path: str | os.PathLike[str]) -> None:
+    """UsageError, naming ``path``, if files cannot be written into the folder ``path`` (made if missing)."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"cannot write into {str(folder)!r}: it is a file, not a folder")
+    existing = folder
+    while not existing.exists():  # the nearest folder that exists: the new ones are made in it
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"cannot make the folder {str(folder)!r}: {str(existing)!r} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write into {str(folder)!r}: the folder {str(existing)!r} is not writable")
+
+
+def output_folder_or_exit(prog: str, path: Path) -> Path:
+    """For the demos' ``--out``: ``path`` made, or one line on stderr and exit status 2 (before any work)."""
+    try:
+        check_folder(path)
+        path.mkdir(parents=True, exist_ok=True)
+    except (UsageError, OSError) as e:
+        print(f"{prog}: error: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+        raise SystemExit(USAGE_ERROR) from None
+    return path
+
+
 def _write(path: str, write: Callable[[str], Path]) -> None:
     """``write(path)``, an OSError said in one line with the user's ``path``.
 
@@ -241,6 +278,110 @@ def _seed(args: argparse.Namespace) -> None:
         _write_graph(seed.loss, args.output, args)
 
 
+# --- worksheets: backprop by hand, graded --------------------------------------
+
+SHEETS = (".md", ".markdown", ".txt")
+"""What ``worksheet -o`` may write."""
+
+
+def _sheet(args: argparse.Namespace) -> Worksheet:
+    from nn.worksheet import Worksheet
+
+    if args.random:
+        return Worksheet.random(args.sizes, seed=args.seed)
+    if args.seed is not None or args.sizes != DEFAULT_SIZES:
+        raise UsageError("--seed and --sizes choose a random worksheet: add --random")
+    return Worksheet.seed()
+
+
+def _worksheet(args: argparse.Namespace) -> None:
+    check_output(args.output, SHEETS)
+    if args.output and Path(args.output).exists() and not args.force:
+        raise UsageError(f"{args.output!r} exists (your answers may be in it): give another name, or --force")
+    sheet = _sheet(args)
+    if not args.output:
+        print(sheet.to_markdown(picture=False))
+        print("(add -o sheet.md to write it to a file, with a picture of the network)")
+        return
+    _write(args.output, lambda p: write_atomically(p, sheet.to_markdown().encode("utf-8")))
+    print(f"fill in the answers, then: glassgrad check {args.output}")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from nn.worksheet import origin_of
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {args.file!r}: {getattr(e, 'strerror', None) or e}") from None
+    origin = origin_of(text)
+    if origin is not None and not args.random:
+        args = make_parser().parse_args(["check", args.file, *_origin_options(origin)])
+    sheet = _sheet(args)
+    try:
+        answers = sheet.read_answers(text)
+    except ValueError as e:
+        raise UsageError(f"{args.file}, {e}") from None
+    if not answers:
+        raise UsageError(f"{args.file}: no answers filled in (lines such as `h = -0.02`)")
+    report = sheet.check(answers)
+    print(report)
+    if report.ok and len(report) < len(sheet.questions):
+        print(f"all right so far: {len(sheet.questions) - len(report)} to go")
+    return 0 if report.ok else WRONG
+
+
+def _origin_options(origin: str) -> list[str]:
+    """The options of a ``# worksheet:`` line (``random --seed 7``) for the parser."""
+    words = origin.split()
+    if words == ["seed"]:
+        return []
+    if words[:1] == ["random"] and all(w.startswith("--") or w.replace(",", "").isdigit() for w in words[1:]):
+        return ["--random", *words[1:]]
+    raise UsageError(f"the file's `# worksheet: {origin}` line names no worksheet glassgrad knows")
+
+
+def _quiz(args: argparse.Namespace) -> int:
+    """Ask each number in turn; right: on to the next; wrong: the hint, and another try."""
+    from nn.worksheet import MISTAKES
+
+    sheet = _sheet(args)
+    print(sheet.to_markdown(picture=False).split("## Your answers")[0].rstrip())
+    print("\nType each number (as many digits as you like); ? shows the answer; Ctrl-D stops.")
+    answers: dict[str, str] = {}
+    try:
+        for question in sheet.questions:
+            tries = 0
+            while True:
+                text = input(f"{question} = ").strip()
+                if text == "?":
+                    print(f"  {sheet.formula(question)}")
+                    break
+                if not text:
+                    continue
+                try:
+                    graded = sheet.check({**answers, question: text})[question]
+                except (ValueError, TypeError) as e:
+                    print(f"  {e}")
+                    continue
+                if graded.correct:
+                    print(f"  right (exactly {graded.expected:.6g})")
+                    answers[question] = text
+                    break
+                tries += 1
+                print("  not quite" + (f": {MISTAKES[graded.mistake]}" if graded.mistake else ""))
+                shown_formula = sheet.formula(question, numbers=tries > 1)
+                print(f"  {shown_formula}" + ("" if tries > 1 else "   (try again; ? shows the answer)"))
+    except EOFError:
+        print(f"\nstopped: {len(answers)} of {len(sheet.questions)} numbers worked out")
+        return 0
+    except KeyboardInterrupt:
+        print("\nstopped")
+        return 130
+    print(f"done: all {len(sheet.questions)} numbers worked out")
+    return 0
+
+
 def engine_problem() -> str | None:
     """One line if the ``autograd`` that Python imports is not glassgrad's engine, else None.
 
@@ -258,11 +399,13 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glassgrad",
         description="Draw a formula's computation graph, or step through its backward pass.",
-        epilog=f'Formulas use numbers, names, + - * / ** and {" ".join(functions())}, e.g. "tanh(x*w + b)". '
-        'A formula that starts with "-" goes last, after "--": glassgrad graph --at x=1 -- "-x".',
+        epilog=f'Formulas use numbers, names, + - * / ** and {" ".join(functions())}, e.g. "tanh(x*w + b)"; '
+        'a formula may start with "-": glassgrad graph "-x" --at x=1.',
     )
     parser.add_argument("--version", action="version", version=f"glassgrad {version()}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{graph,steps,code,seed}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{graph,steps,code,seed,worksheet,check,quiz}"
+    )
 
     def formula_command(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
@@ -283,7 +426,62 @@ def make_parser() -> argparse.ArgumentParser:
         sub.add_argument("--collapse", action="store_true", help="draw each neuron as one box")
         sub.add_argument("--backend", choices=BACKENDS, default="auto",
                          help="Graphviz program: a system `dot`, or graphviz-pure from PyPI (default: auto)")
+    sheet = commands.add_parser("worksheet", help="the seed's backprop as a worksheet to fill in by hand",
+                                description="Write a worksheet: the network, its numbers, the seed's "
+                                "formulas, and a blank line for each number to work out.")
+    sheet.add_argument("-o", "--output", metavar="sheet.md", help="write it here (default: print it)")
+    sheet.add_argument("--force", action="store_true", help="replace the file if it exists")
+    check = commands.add_parser("check", help="grade a filled-in worksheet (lines `name = number`)",
+                                description="Grade the `name = number` lines of a worksheet: each answer at "
+                                "the digits given, the first wrong one with its likely mistake.")
+    check.add_argument("file", help="the worksheet, or any file of `name = number` lines")
+    quiz = commands.add_parser("quiz", help="work the seed's backprop one number at a time, graded at once")
+    for sub in (sheet, check, quiz):
+        sub.add_argument("--random", action="store_true", help="a random network instead of the seed's")
+        sub.add_argument("--seed", type=int, metavar="N", help="with --random: the same sheet for the same N")
+        sub.add_argument("--sizes", type=_sizes, default=DEFAULT_SIZES, metavar="2,2,1",
+                         help="with --random: the inputs, then each layer's units (default 2,2,1)")
     return parser
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    meaning = f"sizes are the inputs, then each layer's units, e.g. 2,2,1; got {text!r}"
+    try:
+        sizes = tuple(int(n) for n in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(meaning) from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(meaning)
+    return sizes
+
+
+FORMULA_COMMANDS = ("graph", "steps", "code")
+_VALUE_OPTIONS = ("--at", "-o", "--output", "--backend")
+
+
+def formula_last(argv: Sequence[str]) -> list[str]:
+    """``argv`` with a formula that starts with ``-`` moved after ``--``, so argparse takes it as the formula.
+
+    >>> formula_last(["graph", "-x", "--at", "x=1"])
+    ['graph', '--at', 'x=1', '--', '-x']
+    >>> formula_last(["graph", "--at", "x=1", "-x*2", "-o", "g.png"])
+    ['graph', '--at', 'x=1', '-o', 'g.png', '--', '-x*2']
+    """
+    args = list(argv)
+    if not args or args[0] not in FORMULA_COMMANDS or "--" in args:
+        return args
+    k = 1
+    while k < len(args):
+        token = args[k]
+        if token in _VALUE_OPTIONS:
+            k += 2
+        elif token.startswith("--") or token in ("-h", "-o") or (token.startswith("-o") and "." in token[2:]):
+            k += 1  # --collapse, --at=…, --help, -ograph.png
+        elif token.startswith("-"):
+            return [*args[:k], *args[k + 1 :], "--", token]
+        else:
+            return args  # the formula, as argparse reads it
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -294,11 +492,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE_ERROR
     parser = make_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(formula_last(sys.argv[1:] if argv is None else argv))
     except SystemExit as e:  # argparse has printed its message: --help, --version, or a bad option
         return e.code if isinstance(e.code, int) else USAGE_ERROR
+    commands: dict[str, Callable[[argparse.Namespace], int | None]] = {
+        "graph": _graph, "steps": _steps, "code": _code, "seed": _seed,
+        "worksheet": _worksheet, "check": _check, "quiz": _quiz,
+    }
     try:
-        {"graph": _graph, "steps": _steps, "code": _code, "seed": _seed}[args.command](args)
+        status = commands[args.command](args)
     except UsageError as e:
         print(f"glassgrad {args.command}: error: {e}", file=sys.stderr)
         return USAGE_ERROR
@@ -308,7 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RenderError as e:  # Graphviz ran and failed
         print(f"glassgrad {args.command}: error: {e}", file=sys.stderr)
         return FAILURE
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from nn.optim import SGD, Adam, Optimizer
 from nn.report import NeuronTerms, error_table, error_terms
 from nn.serialize import load, save
 from nn.torch_bridge import from_torch, to_torch
+from nn.worksheet import Worksheet
 
 __all__ = [
     "ACTIVATIONS",
@@ -37,6 +38,7 @@ __all__ = [
     "NeuronTerms",
     "Optimizer",
     "Seed",
+    "Worksheet",
     "binary_cross_entropy_with_logits",
     "error_table",
     "error_terms",

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMOS = ROOT / "demos"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -130,3 +132,52 @@ def test_vanishing_gradient_plot_draws_the_bound_where_it_bounds_what_is_plotted
         import matplotlib.pyplot as plt
 
         plt.close(fig)
+
+
+def run_failing_demo(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(
+        [sys.executable, str(DEMOS / f"{name}.py"), *args],
+        capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT, check=False,
+    )
+
+
+def test_an_out_that_is_a_file_is_one_line_and_status_2_before_any_work(tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    for name in ("seed_example", "moons", "vanishing_gradient"):
+        for out in (a_file, a_file / "inside"):
+            done = run_failing_demo(name, "--out", str(out))
+            assert done.returncode == 2 and done.stdout == "", (name, done.stdout)
+            assert len(done.stderr.strip().splitlines()) == 1 and str(a_file) in done.stderr, done.stderr
+            assert done.stderr.startswith(f"{name}.py: error: ")
+    assert a_file.read_text(encoding="utf-8") == "mine"
+
+
+def test_an_out_in_an_unwritable_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import glassgrad.cli as cli
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    real_access = os.access  # root may write anyway: let the check see the folder as others do
+    monkeypatch.setattr(cli.os, "access", lambda p, mode: Path(p) != locked and real_access(p, mode))
+    try:
+        with pytest.raises(SystemExit) as stop:
+            load_demo("seed_example").main(["--out", str(locked / "new")])
+        assert stop.value.code == 2
+        out, err = capsys.readouterr()
+        assert out == "" and len(err.strip().splitlines()) == 1  # in-process, the program's name is pytest's
+        assert err.strip().endswith(
+            f": error: cannot write into {str(locked / 'new')!r}: the folder {str(locked)!r} is not writable"
+        )
+    finally:
+        locked.chmod(0o755)
+
+
+def test_to_pytorch_help_prints_help() -> None:
+    done = run_failing_demo("to_pytorch", "--help")
+    assert done.returncode == 0 and done.stdout.startswith("usage: to_pytorch.py")
+    assert "Neuron.delta" in done.stdout and "PyTorch (float64)" not in done.stdout

@@ -148,3 +148,9 @@ def test_the_compiled_step_is_the_engines_to_the_bit(tour: list[NotebookNode]) -
     text = printed(cell_with(tour, "E = program()"))
     assert "E = 0.118890   ΔW = 0.03015   Δw = (0.000152, 0.000457)" in text
     assert text.rstrip().endswith("to the last bit: True")
+
+
+def test_the_learner_checks_the_seeds_numbers(tour: list[NotebookNode]) -> None:
+    text = printed(cell_with(tour, "Worksheet.seed().check(mine)"))
+    assert text.startswith("8 of 8 answers right (8 questions)")
+    assert "Δw2 = 0.00045     right (from your δʰ = 0.003" in text

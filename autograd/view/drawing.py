@@ -202,11 +202,12 @@ def nearest_output(uses: list[list[int]], count: int, group: list[int] | None = 
 # --- how nodes look --------------------------------------------------------------
 
 
-def _value_label(title: str, node: Value, grads: bool) -> str:
+def _value_label(title: str, node: Value, grads: bool, results: bool = True) -> str:
     rows = []
     if title:
         rows.append(f"<tr><td><b>{html.escape(title)}</b></td></tr>")
-    rows.append(f"<tr><td>data {number(node.data, zeros=True)}</td></tr>")
+    data = number(node.data, zeros=True) if results or not node.op else "?"
+    rows.append(f"<tr><td>data {data}</td></tr>")
     if grads and node.is_constant:  # no walk works out a constant's gradient: nobody needs it
         rows.append(f'<tr><td><font color="{_GRAD_COLOR}">constant</font></td></tr>')
     elif grads:
@@ -259,6 +260,7 @@ def draw_graph(
     max_nodes: int | None = MAX_NODES,
     title: str = "",
     constants: bool = False,
+    show_results: bool = True,
 ) -> Graph:
     """The computation graph of ``root`` as a Graphviz digraph, read left to right.
 
@@ -290,6 +292,9 @@ def draw_graph(
         title: a caption above the graph.
         constants: draw each constant as a box of its own, with its grad, as
             ``backward_steps()`` sees it.
+        show_results: show the data of results of operations; ``False`` shows
+            ``data ?`` instead, and only inputs and parameters their numbers
+            (a worksheet whose forward pass is the exercise draws it so).
 
     Boxes are named by their place in ``autograd.view.shown.shown(root, constants).order``:
     the i-th node is ``v{i}`` (its op circle ``v{i}_op``), and a constant drawn
@@ -304,7 +309,7 @@ def draw_graph(
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph() takes a Value, got {type(root).__name__}")
     return draw_shown(shown(root, constants), highlight=highlight, show_grad=show_grad, cluster=cluster,
-                      collapse=collapse, max_nodes=max_nodes, title=title)
+                      collapse=collapse, max_nodes=max_nodes, title=title, show_results=show_results)
 
 
 def draw_shown(
@@ -317,6 +322,7 @@ def draw_shown(
     max_nodes: int | None = MAX_NODES,
     title: str = "",
     size: str | None = MAX_SIZE,
+    show_results: bool = True,
 ) -> Graph:
     """``draw_graph`` of a snapshot taken by ``autograd.view.shown`` (the stepper draws the one it walks).
 
@@ -332,12 +338,15 @@ def draw_shown(
     grads = show_grad and any(node.grad != 0.0 for node in order)
     if show_grad and not grads:
         notes.append(_NOT_COMPUTED)
+    asked = collapse is not None
     if collapse is None:
         collapse = max_nodes is not None and len(order) > max_nodes
     group = _fold_groups(order, uses, paths) if collapse else list(range(len(order)))
     reps = sorted(set(group))
     if collapse and len(reps) < len(order):
-        notes.append(f"{len(order)} values: each neuron folded into one box (collapse=False to unfold)")
+        # who asked for folding knows how to unfold; the advice is for a graph folded for its size
+        unfold = "" if asked else " (collapse=False to unfold)"
+        notes.append(f"{len(order)} values: each neuron folded into one box{unfold}")
     drawn = set(reps)
     if max_nodes is not None and len(reps) > max_nodes:
         drawn = nearest_output(uses, max_nodes, group)
@@ -378,7 +387,7 @@ def draw_shown(
         if len(members[g]) == 1:
             node = order[g]
             title_text = node.label.split(".")[-1] if paths[g] else node.label
-            rows = _value_label(title_text, node, grads)
+            rows = _value_label(title_text, node, grads, show_results)
             fill = _RESULT_FILL if node.op else _LEAF_FILL
             lit = node in marked or (bool(node.label) and node.label in marked)
             box.lines.append((name, {"label": _table(rows, fill, lit), "id": name}))
@@ -392,7 +401,7 @@ def draw_shown(
                                                        "margin": "0", "width": "0", "height": "0",
                                                        "id": f"{name}_c{k}"}))
         else:
-            rows = _group_label(order, members[g], paths[g], used_outside, grads)
+            rows = _group_label(order, members[g], paths[g], used_outside, grads, show_results)
             lit = any(order[i] in marked for i in members[g])
             box.lines.append((name, {"label": _table(rows, _RESULT_FILL, lit), "id": name}))
     top.emit(graph)
@@ -436,7 +445,8 @@ def draw_shown(
 
 
 def _group_label(
-    order: list[Value], members: list[int], path: tuple[str, ...], used_outside: list[bool], grads: bool
+    order: list[Value], members: list[int], path: tuple[str, ...], used_outside: list[bool], grads: bool,
+    results: bool,
 ) -> str:
     """A folded neuron: its name, how many values it holds, and its output(s)."""
     title = ".".join(path) if path else "linear"
@@ -446,7 +456,7 @@ def _group_label(
     ]
     outputs = [i for i in members if used_outside[i]]
     for i in outputs[:3]:
-        rows.append(_value_label("", order[i], grads))
+        rows.append(_value_label("", order[i], grads, results))
     if len(outputs) > 3:
         rows.append(f"<tr><td>… {len(outputs) - 3} more outputs</td></tr>")
     return "".join(rows)
