@@ -38,6 +38,7 @@ from typing import Any
 from autograd.text import factor, node_names, number, wrt
 from autograd.value import Value
 from autograd.view.drawing import MAX_NODES, draw_shown, nearest_output, pipe
+from autograd.view.escape import visible
 from autograd.view.explanation import explained_steps, local_formula, root_symbol
 from autograd.view.files import write_atomically
 from autograd.view.shown import shown
@@ -72,6 +73,7 @@ def render_steps(
         raise TypeError(f"render_steps() takes a Value, got {type(root).__name__}")
     path = Path(path)
     data, svg = _walk(root, gradient, constants, max_nodes)
+    data = _visible(data)  # labels as the pictures show them: no bidi control reorders the page
     slots = {
         "title": html.escape(f"Backward pass of {data['root']}"),
         "svg": svg[svg.index("<svg") :],  # inline: no XML prolog or DOCTYPE
@@ -83,6 +85,17 @@ def render_steps(
     page = re.sub(r"\{\{(title|svg|data)\}\}", lambda slot: slots[slot.group(1)], template)
     write_atomically(path, page.encode("utf-8"))
     return path
+
+
+def _visible(data: Any) -> Any:
+    """``data`` with each of its texts as ``autograd.view.escape.visible`` shows it."""
+    if isinstance(data, str):
+        return visible(data)
+    if isinstance(data, dict):
+        return {key: _visible(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_visible(value) for value in data]
+    return data
 
 
 def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) -> tuple[dict[str, Any], str]:
