@@ -204,10 +204,13 @@ def nearest_output(uses: list[list[int]], count: int, group: list[int] | None = 
 # --- how nodes look --------------------------------------------------------------
 
 
+def _title_row(title: str) -> list[str]:
+    """The bold first row of a box, none for an empty title (Graphviz refuses an empty <b></b>)."""
+    return [f"<tr><td><b>{html_text(title)}</b></td></tr>"] if title else []
+
+
 def _value_label(title: str, node: Value, grads: bool) -> str:
-    rows = []
-    if title:
-        rows.append(f"<tr><td><b>{html_text(title)}</b></td></tr>")
+    rows = _title_row(title)
     rows.append(f"<tr><td>data {number(node.data, zeros=True)}</td></tr>")
     if grads:
         rows.append(
@@ -456,10 +459,7 @@ def _group_label(
 ) -> str:
     """A folded neuron: its name, how many values it holds, and its output(s)."""
     title = ".".join(path) if path else "linear"
-    rows = [
-        f"<tr><td><b>{html_text(title)}</b></td></tr>",
-        f"<tr><td>{len(members)} values folded</td></tr>",
-    ]
+    rows = [*_title_row(title), f"<tr><td>{len(members)} values folded</td></tr>"]
     outputs = [i for i in members if used_outside[i]]
     for i in outputs[:3]:
         rows.append(_value_label("", order[i], grads))

@@ -13,8 +13,9 @@ stepper page are meant to be shared, so every text they show goes through
   its escapes (``" "`` is ``\x20``), so that a box never looks unlabelled
   when it is labelled.
 * ``dot_string(text)``: ``visible`` text for a DOT attribute: Graphviz's own
-  escapes (``\N``, ``\G``, ``\L``, ``\l``, ...) show as written, and a text
-  such as ``<x> URL="..."`` is never read as an HTML-like label.
+  escapes (``\N``, ``\G``, ``\L``, ``\l``, ...) and entities (``&amp;``,
+  which Graphviz decodes even outside HTML-like labels) show as written, and
+  a text such as ``<x> URL="..."`` is never read as an HTML-like label.
 * ``html_text(text)``: ``visible`` text inside an HTML-like label that
   glassgrad builds itself (the table of a box): ``& < > " '`` as entities
   and backslashes doubled (Graphviz expands ``\N`` there too).
@@ -23,8 +24,8 @@ stepper page are meant to be shared, so every text they show goes through
     'a\\nb␀\\x1b\\u202eEVIL'
     >>> visible("\t"), visible(" "), visible("x" * 200, limit=5)
     ('\\t', '\\x20', 'xxxx…')
-    >>> print(dot_string('<x> URL="javascript:alert(1)" \\N'))
-    <x> URL="javascript:alert(1)" \\N
+    >>> print(dot_string('<x> URL="javascript:alert(1)" \\N &amp;'))
+    <x> URL="javascript:alert(1)" \\N &amp;amp;
     >>> print(html_text("\\N & <b>"))
     \\N &amp; &lt;b&gt;
 """
@@ -82,7 +83,7 @@ def visible(text: str, limit: int | None = None) -> str:
 
 def dot_string(text: str, limit: int | None = MAX_SHOWN) -> str:
     """``text`` for a DOT attribute (a label, a tooltip): the ``graphviz`` package quotes it."""
-    return graphviz.escape(visible(text, limit))  # type: ignore[no-any-return]
+    return graphviz.escape(visible(text, limit).replace("&", "&amp;"))  # type: ignore[no-any-return]
 
 
 def html_text(text: str, limit: int | None = MAX_SHOWN) -> str:

@@ -109,7 +109,7 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
     kept = set(order)
     if max_nodes is not None and len(order) > max_nodes:
         kept = {order[i] for i in nearest_output(graph.uses, max_nodes)}
-    names = node_names(graph)
+    names = {node: visible(name) for node, name in node_names(graph).items()}  # so the formulas use them too
     values = shown(root).order if constants else order  # the nodes whose grads the walk changes
     saved = [node.grad for node in values]
     try:
