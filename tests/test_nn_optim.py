@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ import pytest
 import autograd
 from autograd import Value
 from nn import MLP, SGD, Adam, Optimizer, optim
+from tests.checks import interrupt_after
 
 START = [0.5, -1.5, 2.0]
 A = [1.0, -2.0, 0.5]
@@ -274,20 +274,6 @@ def snapshot_of(w: list[Value], opt: Optimizer) -> tuple[list[float], dict[str, 
     return [p.data for p in w], opt.state
 
 
-def interrupt_at(n: int) -> Callable[..., Any]:
-    """A tracer that raises KeyboardInterrupt at the n-th line run in the TRACED files."""
-    seen = [0]
-
-    def on_line(frame: FrameType, event: str, arg: Any) -> Any:
-        if event == "line":
-            seen[0] += 1
-            if seen[0] == n:
-                raise KeyboardInterrupt
-        return on_line
-
-    return lambda frame, event, arg: on_line if frame.f_code.co_filename in TRACED else None
-
-
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_an_interrupt_at_any_line_of_step_leaves_the_step_undone_or_done(name: str) -> None:
     w, opt = ready_to_step(name)
@@ -298,7 +284,7 @@ def test_an_interrupt_at_any_line_of_step_leaves_the_step_undone_or_done(name: s
     undone = 0
     for n in range(1, 10_000):
         w, opt = ready_to_step(name)
-        sys.settrace(interrupt_at(n))
+        sys.settrace(interrupt_after(n, TRACED))
         try:
             opt.step()
             finished = True
