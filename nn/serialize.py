@@ -60,8 +60,9 @@ def save(model: HasParameters, path: str | os.PathLike[str]) -> Path:
 def load(model: HasParameters, path: str | os.PathLike[str]) -> None:
     """Set ``model``'s parameters from a file written by ``save``.
 
-    Raises ``FileNotFoundError`` if there is no such file and ``ValueError``
-    if it does not fit ``model``; either way the model is unchanged.
+    Raises ``FileNotFoundError`` if there is no such file, and ``ValueError``
+    if it does not fit ``model`` or is not a regular file of at most
+    ``MAX_BYTES`` (a folder, a device, a FIFO); either way the model is unchanged.
     """
     path = Path(path)
     try:
