@@ -9,9 +9,15 @@ grads for the next backward pass. A training step reads::
     loss.backward()
     optimizer.step()
 
-Before changing anything, ``step()`` checks that every new value is finite;
-if one is not (a learning rate far too large), it raises ``OverflowError``
-naming the parameter and leaves all of them as they were.
+A step is all or nothing. ``step()`` first works out every new value and
+the optimizer's new state (SGD's velocities, Adam's moments and step count),
+and checks that every new value is finite; if one is not (a learning rate far
+too large), it raises ``OverflowError`` naming the parameter and leaves all
+of them as they were. Only then does it set them, and an exception while it
+does (Ctrl-C, a ``KeyboardInterrupt``, at any line) puts back the old values
+and state before it goes on: stopping training leaves the model and the
+optimizer as they were before that step or after it, never a mix that no
+step produced. ``state`` shows what an optimizer remembers between steps.
 
 Settings (``lr``, ``momentum``, ``betas``, ``eps``) are checked whenever they
 are set, in the constructor or later (``opt.lr = 0.01`` for a schedule): a
@@ -25,6 +31,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
+from typing import Any
 
 from autograd import Value
 from autograd.text import describe
@@ -58,15 +65,32 @@ class Optimizer:
         """Move every parameter one step against its gradient."""
         raise NotImplementedError
 
-    def _apply(self, new_data: list[float]) -> None:
+    @property
+    def state(self) -> dict[str, Any]:
+        """What the optimizer remembers between steps (a copy): nothing for plain SGD."""
+        return {}
+
+    def _apply(self, new_data: list[float], **new_state: object) -> None:
+        """Set each parameter's ``.data`` to ``new_data`` and the attributes ``new_state``, all or nothing."""
         for p, x in zip(self.parameters, new_data, strict=True):
             if x - x != 0.0:  # inf or nan
                 raise OverflowError(
                     f"{type(self).__name__}.step would set {describe(p)} to {x!r} "
                     f"(grad {p.grad!r}, lr {self.lr!r}); nothing was changed"
                 )
-        for p, x in zip(self.parameters, new_data, strict=True):
-            p.data = x
+        old_data = [p.data for p in self.parameters]
+        old_state = {name: getattr(self, name) for name in new_state}
+        try:
+            for p, x in zip(self.parameters, new_data, strict=True):
+                p.data = x
+            for name, value in new_state.items():
+                setattr(self, name, value)
+        except BaseException:  # Ctrl-C halfway: put everything back, so the step never happened
+            for p, x in zip(self.parameters, old_data, strict=True):
+                p.data = x
+            for name, value in old_state.items():
+                setattr(self, name, value)
+            raise
 
 
 def _number(name: str, x: object) -> float:
@@ -127,6 +151,11 @@ class SGD(Optimizer):
     def momentum(self, momentum: float) -> None:
         self._momentum = _fraction("momentum", momentum)
 
+    @property
+    def state(self) -> dict[str, Any]:
+        """``{"velocity": [...]}``, one per parameter (None before the first step with momentum)."""
+        return {"velocity": None if self._velocity is None else list(self._velocity)}
+
     def step(self) -> None:
         lr, mu = self.lr, self.momentum
         if mu == 0.0:
@@ -136,8 +165,8 @@ class SGD(Optimizer):
             velocity = [p.grad for p in self.parameters]
         else:
             velocity = [mu * v + p.grad for v, p in zip(self._velocity, self.parameters, strict=True)]
-        self._apply([p.data - lr * v for p, v in zip(self.parameters, velocity, strict=True)])
-        self._velocity = velocity
+        new_data = [p.data - lr * v for p, v in zip(self.parameters, velocity, strict=True)]
+        self._apply(new_data, _velocity=velocity)
 
 
 class Adam(Optimizer):
@@ -201,16 +230,19 @@ class Adam(Optimizer):
     def eps(self, eps: float) -> None:
         self._eps = _positive("eps", eps)
 
+    @property
+    def state(self) -> dict[str, Any]:
+        """``{"t": steps taken, "m": [...], "v": [...]}``: the two running averages, one per parameter."""
+        return {"t": self.t, "m": list(self._m), "v": list(self._v)}
+
     def step(self) -> None:
         b1, b2 = self.betas
         t = self.t + 1
         m = [b1 * m + (1.0 - b1) * p.grad for m, p in zip(self._m, self.parameters, strict=True)]
         v = [b2 * v + (1.0 - b2) * p.grad * p.grad for v, p in zip(self._v, self.parameters, strict=True)]
         c1, c2 = 1.0 - b1**t, 1.0 - b2**t
-        self._apply(
-            [
-                p.data - self.lr * (mi / c1) / (math.sqrt(vi / c2) + self.eps)
-                for p, mi, vi in zip(self.parameters, m, v, strict=True)
-            ]
-        )
-        self.t, self._m, self._v = t, m, v
+        new_data = [
+            p.data - self.lr * (mi / c1) / (math.sqrt(vi / c2) + self.eps)
+            for p, mi, vi in zip(self.parameters, m, v, strict=True)
+        ]
+        self._apply(new_data, t=t, _m=m, _v=v)

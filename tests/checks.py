@@ -6,7 +6,10 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable, Collection
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from autograd import Value
 from autograd.value import inputs_of
@@ -28,6 +31,24 @@ def assert_stored_as_floats(out: Value | list[Value]) -> None:
                 stack.append(x)
             else:
                 assert type(x) is float, (node, x)
+
+
+def interrupt_after(n: int, files: Collection[str]) -> Callable[..., Any]:
+    """A ``sys.settrace`` tracer that raises KeyboardInterrupt at the n-th line run in ``files``.
+
+    Ctrl-C at a chosen line: run the code under test with k = 1, 2, ... until a
+    run finishes, and check what each interrupt left.
+    """
+    seen = [0]
+
+    def on_line(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line":
+            seen[0] += 1
+            if seen[0] == n:
+                raise KeyboardInterrupt
+        return on_line
+
+    return lambda frame, event, arg: on_line if frame.f_code.co_filename in files else None
 
 
 def neuron() -> Value:

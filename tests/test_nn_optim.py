@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
+import autograd
 from autograd import Value
-from nn import MLP, SGD, Adam, Optimizer
+from nn import MLP, SGD, Adam, Optimizer, optim
+from tests.checks import interrupt_after
 
 START = [0.5, -1.5, 2.0]
 A = [1.0, -2.0, 0.5]
@@ -239,3 +243,63 @@ def test_a_learning_rate_schedule_still_works() -> None:
         w.grad = 1.0
         opt.step()
     assert w.data == 0.25
+
+
+# --- a step is all or nothing: Ctrl-C at any line ---------------------------
+
+# The optimizer's lines, and the engine's (were Value.data ever a property, its setter would count).
+TRACED = {optim.__file__, *(str(Path(autograd.__file__).parent / f"{m}.py") for m in ("value", "ops"))}
+
+OPTIMIZERS: dict[str, Any] = {
+    "SGD": lambda w: SGD(w, lr=0.1),
+    "SGD with momentum": lambda w: SGD(w, lr=0.1, momentum=0.9),
+    "Adam": lambda w: Adam(w, lr=0.1),
+}
+
+
+def ready_to_step(name: str) -> tuple[list[Value], Optimizer]:
+    """A network, one step into training (so that momentum and Adam have a state), with fresh grads."""
+    net = MLP(2, [3, 1], activation="tanh", seed=0)
+    w = net.parameters()
+    opt: Optimizer = OPTIMIZERS[name](w)
+    for x in ([0.5, -1.0], [1.5, 0.25]):
+        opt.zero_grad()
+        ((net(x) - 1.0) ** 2).backward()  # type: ignore[operator]
+        if x[0] == 0.5:
+            opt.step()
+    return w, opt
+
+
+def snapshot_of(w: list[Value], opt: Optimizer) -> tuple[list[float], dict[str, Any]]:
+    return [p.data for p in w], opt.state
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_an_interrupt_at_any_line_of_step_leaves_the_step_undone_or_done(name: str) -> None:
+    w, opt = ready_to_step(name)
+    old = snapshot_of(w, opt)
+    opt.step()
+    new = snapshot_of(w, opt)
+    assert new[0] != old[0] and (name == "SGD" or new[1] != old[1])
+    undone = 0
+    for n in range(1, 10_000):
+        w, opt = ready_to_step(name)
+        sys.settrace(interrupt_after(n, TRACED))
+        try:
+            opt.step()
+            finished = True
+        except KeyboardInterrupt:
+            finished = False
+        finally:
+            sys.settrace(None)
+        after = snapshot_of(w, opt)
+        assert after in (old, new), f"a mix of the old and the new step after an interrupt at line {n}"
+        if finished:
+            assert after == new
+            break
+        if after == old:  # training goes on from there: the step again is the step without an interrupt
+            undone += 1
+            opt.step()
+            assert snapshot_of(w, opt) == new, f"after an interrupt at line {n}, the next step differs"
+    assert finished and n > 20  # every line of step(), its list comprehensions and _apply, was interrupted
+    assert undone >= n - 2  # all but a `return` after the last assignment left the step undone

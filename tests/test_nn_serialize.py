@@ -6,12 +6,13 @@ import json
 import os
 import re
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from nn import MLP, load, save
+from nn import MLP, load, save, serialize
 
 
 def model(seed: int = 0) -> MLP:
@@ -161,6 +162,103 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=re.escape("nowhere.json")):
         load(net, tmp_path / "nowhere.json")
     assert snapshot(net) == before
+
+
+LONG = "x" * 1_000_000  # a hostile file's text: a message repeats at most 80 characters of it
+
+LONG_TEXTS = {
+    "label of another model": json.dumps(document_with(parameters=entries_with(0, [LONG, 0.5]))),
+    "string value": bias_set_to(LONG),
+    "entry not a pair": json.dumps(document_with(parameters=entries_with(3, [LONG]))),
+    "version a string": json.dumps(document_with(version=LONG)),
+    "format": json.dumps(document_with(format=LONG)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LONG_TEXTS))
+def test_a_message_quotes_at_most_80_characters_of_the_file(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(LONG_TEXTS[name])
+    with pytest.raises(ValueError) as raised:
+        load(model(0), path)
+    message = str(raised.value)
+    assert "x" * 81 not in message
+    assert len(message) < len(str(path)) + 200, message
+
+
+def test_a_file_larger_than_the_limit_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serialize, "MAX_BYTES", 1000)
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(document_with()) + " " * 1000)
+    with pytest.raises(ValueError, match="larger than"):
+        load(model(0), path)
+    path.write_text(json.dumps(document_with()))
+    load(model(0), path)  # a file within the limit loads
+
+
+def refused(path: Path, kind: str) -> None:
+    """``load`` of ``path`` raises a ValueError naming the path and the kind of file, changing nothing."""
+    net = model(0)
+    before = snapshot(net)
+    with pytest.raises(ValueError, match=re.escape(f"{path}: cannot load parameters from {kind}")):
+        load(net, path)
+    assert snapshot(net) == before
+
+
+def test_a_folder_is_refused(tmp_path: Path) -> None:
+    refused(tmp_path, "a folder")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero on this system")
+def test_a_symlink_to_dev_zero_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/zero")
+    refused(link, "a character device")  # not a MemoryError from reading an endless file
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    outcome: list[BaseException | None] = []
+
+    def attempt() -> None:
+        try:
+            refused(fifo, "a FIFO")
+            outcome.append(None)
+        except BaseException as e:  # handed to the test's thread, which raises it
+            outcome.append(e)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # load() is waiting for a writer: be one, so that the thread ends
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("load() blocked on a FIFO")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
+def test_a_file_swapped_for_a_fifo_after_the_check_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between the check of the path and the open, a FIFO takes the file's place.
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    path = tmp_path / "model.json"
+    save(model(0), path)
+    real_open = os.open
+
+    def swapping_open(target: Any, flags: int, *args: Any) -> int:
+        if Path(target) == path:
+            path.unlink()
+            os.mkfifo(path)
+        return real_open(target, flags, *args)
+
+    monkeypatch.setattr(os, "open", swapping_open)
+    refused(path, "a FIFO")
 
 
 @pytest.mark.parametrize("failing", ["json.dumps", "os.fsync", "os.replace"])

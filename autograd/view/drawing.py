@@ -31,12 +31,13 @@ the SVG elements' ``id``.
 
 from __future__ import annotations
 
-import html
 import importlib.metadata
+import itertools
 import os
+import re
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -45,6 +46,7 @@ import graphviz  # type: ignore[import-untyped]
 
 from autograd.text import number
 from autograd.value import Value
+from autograd.view.escape import dot_string, html_text
 from autograd.view.files import write_atomically
 from autograd.view.shown import Shown, inputs_of, shown
 
@@ -202,10 +204,13 @@ def nearest_output(uses: list[list[int]], count: int, group: list[int] | None = 
 # --- how nodes look --------------------------------------------------------------
 
 
+def _title_row(title: str) -> list[str]:
+    """The bold first row of a box, none for an empty title (Graphviz refuses an empty <b></b>)."""
+    return [f"<tr><td><b>{html_text(title)}</b></td></tr>"] if title else []
+
+
 def _value_label(title: str, node: Value, grads: bool, results: bool = True) -> str:
-    rows = []
-    if title:
-        rows.append(f"<tr><td><b>{html.escape(title)}</b></td></tr>")
+    rows = _title_row(title)
     data = number(node.data, zeros=True) if results or not node.op else "?"
     rows.append(f"<tr><td>data {data}</td></tr>")
     if grads and node.is_constant:  # no walk works out a constant's gradient: nobody needs it
@@ -237,14 +242,29 @@ class _Cluster:
             cluster = cluster.children.setdefault(path[depth], _Cluster(path[: depth + 1]))
         return cluster
 
-    def emit(self, graph: graphviz.Digraph) -> None:
+    def emit(self, graph: graphviz.Digraph, numbers: Iterator[int] | None = None) -> None:
+        numbers = itertools.count() if numbers is None else numbers
         for name, attrs in self.lines:
             graph.node(name, **attrs)
         for child in self.children.values():
-            with graph.subgraph(name="cluster_" + "_".join(child.path)) as sub:
-                sub.attr(label=".".join(child.path), style="rounded,filled", fillcolor=_CLUSTER_FILL,
-                         color="#9a9aa6")
-                child.emit(sub)
+            with graph.subgraph(name=_cluster_name(child.path, next(numbers))) as sub:
+                sub.attr(label=dot_string(".".join(child.path)), style="rounded,filled",
+                         fillcolor=_CLUSTER_FILL, color="#9a9aa6")
+                child.emit(sub, numbers)
+
+
+_PLAIN_PART = re.compile(r"[A-Za-z0-9]+")
+
+
+def _cluster_name(path: tuple[str, ...], number: int) -> str:
+    """``cluster_L1_N0`` for the path ("L1", "N0"); ``cluster__7`` (its place) if a part is not plain.
+
+    Labels never reach a DOT name (or the SVG's comments and titles, which
+    repeat it); and as plain parts hold no ``_``, no two paths share a name.
+    """
+    if all(_PLAIN_PART.fullmatch(part) for part in path):
+        return "cluster_" + "_".join(path)
+    return f"cluster__{number}"
 
 
 # --- draw_graph ------------------------------------------------------------------
@@ -334,7 +354,7 @@ def draw_shown(
     no_cluster: tuple[str, ...] = ()
     paths = _cluster_of(order, uses) if cluster else [no_cluster] * len(order)
 
-    notes = [title] if title else []
+    notes = [dot_string(title)] if title else []
     grads = show_grad and any(node.grad != 0.0 for node in order)
     if show_grad and not grads:
         notes.append(_NOT_COMPUTED)
@@ -358,7 +378,8 @@ def draw_shown(
     graph = Graph("glassgrad")
     graph.attr(rankdir="LR", fontname=_FONT, fontsize="12", **({"size": size} if size else {}))
     if notes:
-        graph.attr(label="\n".join(notes), labelloc="t")
+        # One line each (DOT's \n); the notes other than the title are glassgrad's own plain text.
+        graph.attr(label=graphviz.nohtml("\\n".join(notes)), labelloc="t")
     graph.attr("node", fontname=_FONT, fontsize="11", shape="plain")
     graph.attr("edge", color="#555555", arrowsize="0.7")
     top = _Cluster(())
@@ -392,8 +413,8 @@ def draw_shown(
             lit = node in marked or (bool(node.label) and node.label in marked)
             box.lines.append((name, {"label": _table(rows, fill, lit), "id": name}))
             if node.op:
-                box.lines.append((f"{name}_op", {"label": node.op, "shape": "circle", "margin": "0.02",
-                                                 "width": "0.3", "id": f"{name}_op"}))
+                box.lines.append((f"{name}_op", {"label": dot_string(node.op), "shape": "circle",
+                                                 "margin": "0.02", "width": "0.3", "id": f"{name}_op"}))
             for k, x in enumerate(raw[g]):
                 if not isinstance(x, Value):
                     box.lines.append((f"{name}_c{k}", {"label": number(x), "shape": "plaintext",
@@ -450,10 +471,7 @@ def _group_label(
 ) -> str:
     """A folded neuron: its name, how many values it holds, and its output(s)."""
     title = ".".join(path) if path else "linear"
-    rows = [
-        f"<tr><td><b>{html.escape(title)}</b></td></tr>",
-        f"<tr><td>{len(members)} values folded</td></tr>",
-    ]
+    rows = [*_title_row(title), f"<tr><td>{len(members)} values folded</td></tr>"]
     outputs = [i for i in members if used_outside[i]]
     for i in outputs[:3]:
         rows.append(_value_label("", order[i], grads, results))

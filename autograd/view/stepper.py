@@ -38,6 +38,7 @@ from typing import Any
 from autograd.text import factor, number, wrt
 from autograd.value import Value
 from autograd.view.drawing import MAX_NODES, draw_shown, nearest_output, pipe
+from autograd.view.escape import visible
 from autograd.view.explanation import explained_steps, local_formula, root_symbol
 from autograd.view.files import write_atomically
 from autograd.view.shown import node_names, shown
@@ -72,6 +73,7 @@ def render_steps(
         raise TypeError(f"render_steps() takes a Value, got {type(root).__name__}")
     path = Path(path)
     data, svg = _walk(root, gradient, constants, max_nodes)
+    data = _visible(data)  # labels as the pictures show them: no bidi control reorders the page
     slots = {
         "title": html.escape(f"Backward pass of {data['root']}"),
         "svg": svg[svg.index("<svg") :],  # inline: no XML prolog or DOCTYPE
@@ -85,6 +87,17 @@ def render_steps(
     return path
 
 
+def _visible(data: Any) -> Any:
+    """``data`` with each of its texts as ``autograd.view.escape.visible`` shows it."""
+    if isinstance(data, str):
+        return visible(data)
+    if isinstance(data, dict):
+        return {key: _visible(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_visible(value) for value in data]
+    return data
+
+
 def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) -> tuple[dict[str, Any], str]:
     """The steps as plain data for the page's script, and the graph as SVG.
 
@@ -96,7 +109,7 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
     kept = set(order)
     if max_nodes is not None and len(order) > max_nodes:
         kept = {order[i] for i in nearest_output(graph.uses, max_nodes)}
-    names = node_names(graph)
+    names = {node: visible(name) for node, name in node_names(graph).items()}  # so the formulas use them too
     values = shown(root).order if constants else order  # the nodes whose grads the walk changes
     saved = [node.grad for node in values]
     try:
