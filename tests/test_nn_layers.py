@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from autograd import Value, no_grad
-from autograd.value import inputs_of
 from nn import ACTIVATIONS, MLP, Layer, Module, Neuron
 from tests.checks import assert_stored_as_floats
 
@@ -290,12 +289,14 @@ def test_numpy_inputs_are_plain_floats_inside(make: Any, name: str) -> None:
     assert all(type(p.grad) is float and p.grad != 0.0 for p in module.parameters() if "w" in p.label)
 
 
-def test_neuron_inputs_are_floats_and_reading_them_changes_no_graph() -> None:
+def test_neuron_inputs_are_floats_and_constants_of_the_graph() -> None:
     n = Neuron(2, seed=0)
     n(np.array([0.25, 4.0]))
     assert n.inputs == [0.25, 4.0]
     assert all(type(x) is float for x in n.inputs)
-    assert all(type(x) is float for x in inputs_of(n.h)[2:4])  # still plain constants
+    xs = n.h.parents[2:4]
+    assert all(x.is_constant and type(x.data) is float for x in xs)  # numbers become constant leaves
+    assert n.h.parents[2:4] == xs  # and reading them again changes nothing
 
 
 def test_values_among_numpy_scalars_keep_their_gradients() -> None:
