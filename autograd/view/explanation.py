@@ -229,13 +229,12 @@ def forward_explained_steps(
     tangents: Tangents,
     names: dict[Value, str] | None = None,
     constants: bool = False,
-    only: Container[Value] | None = None,
     graph: Shown | None = None,
 ) -> Iterator[ExplainedForward]:
     """``forward_steps(root, inputs, tangents)`` with each step's chain rule written out.
 
-    The arguments ``names``, ``constants``, ``only`` and ``graph`` are those
-    of ``explained_steps``. A constant's tangent is 0, so it gets no step and
+    The arguments ``names``, ``constants`` and ``graph`` are those of
+    ``explained_steps``. A constant's tangent is 0, so it gets no step and
     no term. No ``.grad`` changes.
     """
     graph = shown(root, constants) if graph is None else graph
@@ -247,7 +246,7 @@ def forward_explained_steps(
     for step in forward_steps(root, inputs, tangents):
         node = step.node
         tangent[node] = step.tangent
-        if node not in received_from or (only is not None and node not in only):
+        if node not in received_from:
             continue
         d_node = f"d{wrt(names[node])}"
         node_inputs = received_from[node]
