@@ -182,7 +182,8 @@ def plot_newton(newton_xs: list[float], descent_xs: list[float], path: Path) -> 
                    label=f"Newton: x = 1.0 after {len(newton_xs) - 1} steps")
     right.semilogy(range(len(descent_xs)), [max(abs(x - 1), floor) for x in descent_xs], "-", color="#2c7fb8",
                    label=f"gradient descent, lr 0.01: {len(descent_xs) - 1} steps to |x − 1| < 1e-10")
-    right.annotate("x = 1.0 exactly", (len(newton_xs) - 1, floor), xytext=(8, -3), textcoords="offset points", fontsize=9)
+    right.annotate("x = 1.0 exactly", (len(newton_xs) - 1, floor), xytext=(8, -3), textcoords="offset points",
+                   fontsize=9)
     right.set_xscale("symlog", linthresh=10)
     right.set_xlabel("step")
     right.set_ylabel("|x − 1|")
