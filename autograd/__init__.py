@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from autograd.backward import Step, backward_steps, grad
 from autograd.check import gradcheck
 from autograd.compiler import compile_graph
+from autograd.forward import Dual, forward_steps, hessian, jacobian, jvp
 from autograd.graph import topological_order
 from autograd.ops import OPS, Op
 from autograd.value import Constant, Value, apply, define_op, linear, no_grad, to_float
@@ -40,6 +41,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "OPS",
     "Constant",
+    "Dual",
     "Op",
     "Step",
     "Value",
@@ -49,8 +51,12 @@ __all__ = [
     "define_op",
     "draw_graph",
     "explain",
+    "forward_steps",
     "grad",
     "gradcheck",
+    "hessian",
+    "jacobian",
+    "jvp",
     "linear",
     "no_grad",
     "render",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import subprocess
 import sys
@@ -181,3 +182,34 @@ def test_to_pytorch_help_prints_help() -> None:
     done = run_failing_demo("to_pytorch", "--help")
     assert done.returncode == 0 and done.stdout.startswith("usage: to_pytorch.py")
     assert "Neuron.delta" in done.stdout and "PyTorch (float64)" not in done.stdout
+
+
+def test_modes_runs_small_prints_newtons_steps_and_writes_its_plots(tmp_path: Path) -> None:
+    out = run_demo("modes", "--max-size", "4", "--repeat", "1", "--out", str(tmp_path))
+    # DeZero's published iterations of Newton's method on x⁴ − 2x² from x = 2
+    for x in ("1.4545454545454546", "1.1510467893775467", "1.0253259289766978", "1.0009084519430513",
+              "1.0000012353089454", "1.000000000002289"):
+        assert x in out
+    assert "x = 1.0 after 7 steps" in out
+    assert out.count("L1.N0.w") == 2 and "L2.N0.w0" in out  # every weight of the seed's network
+    assert_png(tmp_path / "modes.png")
+    assert_png(tmp_path / "newton.png")
+
+
+def test_modes_reverse_wins_for_many_inputs_and_forward_for_many_outputs() -> None:
+    demo = load_demo("modes")
+    costs = demo.measure([1, 8], repeat=1)
+    passes = {(f, mode): [row[0] for row in costs[f][mode]] for f in ("f", "g") for mode in demo.MODES}
+    assert passes == {("f", "reverse"): [1, 1], ("f", "forward"): [1, 8],
+                      ("g", "reverse"): [1, 8], ("g", "forward"): [1, 1]}
+    calls = {(f, mode): costs[f][mode][-1][1] for f in ("f", "g") for mode in demo.MODES}
+    assert calls["f", "reverse"] * 8 == calls["f", "forward"]
+    assert calls["g", "forward"] < calls["g", "reverse"] / 4
+
+
+def test_modes_seed_weights_by_forward_mode_are_their_grads() -> None:
+    demo = load_demo("modes")
+    checked = demo.seed_check()
+    assert len(checked) == 3
+    for label, along, backward in checked:
+        assert math.isclose(along, backward, rel_tol=1e-14), label

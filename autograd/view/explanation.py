@@ -24,6 +24,19 @@ above), or by its op and a number when that expression would be long (see
 written inline, ``× 0.5``, and gets no step: pass ``constants=True`` to give
 it one (see ``autograd.view.shown``).
 
+``explain(root, mode="forward", inputs=[...], tangents=[...])`` tells the
+forward pass instead (``autograd.forward``): parents first, each node's
+tangent dn (its derivative along the direction the tangents give) as the
+chain rule over its parents, from the very same local derivatives; it
+changes no ``.grad``:
+
+    >>> explain(o, mode="forward", inputs=[x], tangents=[1.0])
+    Forward pass of o = 0.2449 along dx = 1, in 3 steps. Each node's tangent dn is its
+    derivative along that direction, the chain rule dn = Σ ∂n/∂p × dp over its parents p:
+    1. dx = 1  (an input)
+    2. d(x*x) = x × dx + x × dx = 0.5 × 1 + 0.5 × 1 = 1
+    3. do = (1 - o²) × d(x*x) = 0.94 × 1 = 0.94
+
 For a network made with ``nn``, each neuron's pre-activation h (a ``linear``
 node) also gets its error term in the seed's sign, δ = -∂E/∂h, written the
 way the seed writes it: δᵒ = -∂E/∂a × f'(h) for an output neuron, and
@@ -34,9 +47,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Container, Iterator, Mapping, Sequence
-from typing import NamedTuple, TextIO
+from typing import Literal, NamedTuple, TextIO
 
 from autograd.backward import Step, backward_steps
+from autograd.forward import ForwardStep, Inputs, Tangents, forward_steps
 from autograd.text import atom, factor, number, wrt
 from autograd.value import Value
 from autograd.view.shown import Shown, node_names, shown
@@ -188,6 +202,98 @@ def explanation(root: Value, gradient: float = 1.0, constants: bool = False) -> 
             yield " " * (width + 2) + "⇒ " + explained.error_term
 
 
+class ExplainedForward(NamedTuple):
+    """One step of the forward pass with its chain rule written out."""
+
+    step: ForwardStep
+    equation: str
+    """How the node's tangent came about, e.g. ``d(x*w) = w × dx = (-3) × 1 = -3``."""
+    inputs: tuple[Value | float, ...]
+    """The node's inputs as shown (``autograd.view.shown``), one per contribution of the step."""
+
+
+def forward_explained_steps(
+    root: Value,
+    inputs: Inputs,
+    tangents: Tangents,
+    names: dict[Value, str] | None = None,
+    constants: bool = False,
+    graph: Shown | None = None,
+) -> Iterator[ExplainedForward]:
+    """``forward_steps(root, inputs, tangents)`` with each step's chain rule written out.
+
+    The arguments ``names``, ``constants`` and ``graph`` are those of
+    ``explained_steps``. A constant's tangent is 0, so it gets no step and
+    no term. No ``.grad`` changes.
+    """
+    graph = shown(root, constants) if graph is None else graph
+    received_from = dict(zip(graph.order, graph.inputs, strict=True))
+    names = node_names(graph) if names is None else names
+    names = {**names, root: root_symbol(root)}
+    own = _own_tangents(inputs, tangents)
+    tangent: dict[Value, float] = {}  # the tangent of each node walked so far
+    for step in forward_steps(root, inputs, tangents):
+        node = step.node
+        tangent[node] = step.tangent
+        if node not in received_from:
+            continue
+        d_node = f"d{wrt(names[node])}"
+        node_inputs = received_from[node]
+        moving = [
+            (slot, x) for slot, x in enumerate(node_inputs) if isinstance(x, Value) and not x.is_constant
+        ]
+        symbols = [
+            f"{local_formula(node, slot, names, node_inputs)} × d{wrt(names[x])}" for slot, x in moving
+        ]
+        numbers = [f"{factor(step.contributions[slot][1])} × {factor(tangent[x])}" for slot, x in moving]
+        if moving:  # the first number of a line needs no parentheses
+            slot, x = moving[0]
+            numbers[0] = f"{number(step.contributions[slot][1])} × {factor(tangent[x])}"
+        if node in own:
+            symbols.append(f"(its own tangent {number(own[node])})")
+            numbers.append(factor(own[node]))
+        if not node_inputs:
+            kind = "(an input)" if node in own else "(held fixed)"
+            equation = f"{d_node} = {number(step.tangent)}  {kind}"
+        else:
+            if len(symbols) > _MAX_TERMS:
+                symbols = [f"Σ over its {len(symbols)} parents p of ∂n/∂p × dp"]
+                numbers = [*numbers[: _MAX_TERMS - 1], "…"]
+            equation = f"{d_node} = {' + '.join(symbols)} = {' + '.join(numbers)} = {number(step.tangent)}"
+        yield ExplainedForward(step, equation, node_inputs)
+
+
+def _own_tangents(inputs: Inputs, tangents: Tangents) -> dict[Value, float]:
+    """Each input's own tangent (already checked by ``forward_steps``)."""
+    xs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    ts = [tangents] if isinstance(tangents, (int, float)) else list(tangents)
+    own: dict[Value, float] = {}
+    for x, t in zip(xs, ts):
+        own[x] = own.get(x, 0.0) + float(t)
+    return own
+
+
+def forward_explanation(
+    root: Value, inputs: Inputs, tangents: Tangents, constants: bool = False
+) -> Iterator[str]:
+    """The lines ``explain(..., mode="forward")`` prints, one at a time."""
+    graph = shown(root, constants)
+    names = node_names(graph)
+    top = root_symbol(root)
+    defined = "" if root.label else f" = {names[root]}"
+    lines = list(forward_explained_steps(root, inputs, tangents, names, constants, graph=graph))
+    own = _own_tangents(inputs, tangents)
+    direction = ", ".join(f"d{wrt(names.get(x, number(x.data)))} = {number(t)}" for x, t in own.items())
+    yield (
+        f"Forward pass of {top}{defined} = {number(root.data)} along {direction}, in {len(lines)} steps. "
+        "Each node's tangent dn is its\n"
+        "derivative along that direction, the chain rule dn = Σ ∂n/∂p × dp over its parents p:"
+    )
+    width = len(str(len(lines)))
+    for k, explained in enumerate(lines, start=1):
+        yield f"{k:>{width}}. {explained.equation}"
+
+
 def _chain_rule(
     received: list[Use],
     upstream: dict[Value, float],
@@ -254,14 +360,44 @@ def _all_neurons(received: list[Use], deltas: dict[Value, float]) -> bool:
     return bool(received) and all(u.child in deltas for u in received)
 
 
-def explain(root: Value, file: TextIO | None = None, gradient: float = 1.0, constants: bool = False) -> None:
+def explain(
+    root: Value,
+    file: TextIO | None = None,
+    gradient: float = 1.0,
+    constants: bool = False,
+    *,
+    mode: Literal["reverse", "forward"] = "reverse",
+    inputs: Inputs | None = None,
+    tangents: Tangents | None = None,
+) -> None:
     """Run the backward pass of ``root`` and print it, one chain-rule equation per node.
 
     Like ``backward()``, it adds each node's gradient into ``.grad``: call it
     instead of ``backward()``, not after it (or zero the grads first).
     ``file`` defaults to standard output. Plain numbers of the formula are
     written inline; ``constants=True`` gives each of them a step too.
+
+    ``mode="forward"`` prints the forward pass along ``tangents`` instead
+    (one per input; by default 1.0 for each), parents first, and changes no
+    ``.grad``.
     """
     out = sys.stdout if file is None else file
-    for line in explanation(root, gradient, constants):
+    if mode == "forward":
+        lines = forward_explanation(root, *forward_direction(inputs, tangents, "explain"), constants)
+    elif mode == "reverse":
+        lines = explanation(root, gradient, constants)
+    else:
+        raise ValueError(f'explain(): mode is "reverse" or "forward", got {mode!r}')
+    for line in lines:
         print(line, file=out)
+
+
+def forward_direction(
+    inputs: Inputs | None, tangents: Tangents | None, where: str
+) -> tuple[Inputs, Tangents]:
+    """The inputs and tangents of a view in forward mode: inputs must be given; tangents default to 1.0."""
+    if inputs is None:
+        raise TypeError(f'{where}(..., mode="forward") needs inputs=[...]: the Values the direction moves')
+    if tangents is None:
+        tangents = [1.0] * (1 if isinstance(inputs, Value) else len(inputs))
+    return inputs, tangents

@@ -33,15 +33,22 @@ import os
 import re
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from autograd.forward import Inputs, Tangents
 from autograd.text import factor, number, wrt
 from autograd.value import Value
 from autograd.view.drawing import MAX_NODES, draw_shown, nearest_output, pipe
 from autograd.view.escape import visible
-from autograd.view.explanation import explained_steps, local_formula, root_symbol
+from autograd.view.explanation import (
+    explained_steps,
+    forward_direction,
+    forward_explained_steps,
+    local_formula,
+    root_symbol,
+)
 from autograd.view.files import write_atomically
-from autograd.view.shown import node_names, shown
+from autograd.view.shown import Shown, node_names, shown
 
 
 def render_steps(
@@ -51,6 +58,9 @@ def render_steps(
     *,
     constants: bool = False,
     max_nodes: int | None = MAX_NODES,
+    mode: Literal["reverse", "forward"] = "reverse",
+    inputs: Inputs | None = None,
+    tangents: Tangents | None = None,
 ) -> Path:
     """Write an HTML page that steps through the backward pass of ``root``; return its path.
 
@@ -68,14 +78,24 @@ def render_steps(
         ...     text = page.read_text(encoding="utf-8")
         >>> "<svg" in text and "http://" not in text.split("<svg")[0], x.grad
         (True, 0.0)
+
+    ``mode="forward"`` steps through the forward pass along ``tangents`` (one
+    per input; by default 1.0 for each) instead: parents first, each box's
+    tangent filling in from the inputs (see ``autograd.forward``).
     """
     if not isinstance(root, Value):
         raise TypeError(f"render_steps() takes a Value, got {type(root).__name__}")
     path = Path(path)
-    data, svg = _walk(root, gradient, constants, max_nodes)
+    if mode == "forward":
+        direction = forward_direction(inputs, tangents, "render_steps")
+        data, svg = _walk_forward(root, *direction, constants, max_nodes)
+    elif mode == "reverse":
+        data, svg = _walk(root, gradient, constants, max_nodes)
+    else:
+        raise ValueError(f'render_steps(): mode is "reverse" or "forward", got {mode!r}')
     data = _visible(data)  # labels as the pictures show them: no bidi control reorders the page
     slots = {
-        "title": html.escape(f"Backward pass of {data['root']}"),
+        "title": html.escape(f"{'Forward' if mode == 'forward' else 'Backward'} pass of {data['root']}"),
         "svg": svg[svg.index("<svg") :],  # inline: no XML prolog or DOCTYPE
         # A "<" in a label could end the <script> early; \u003c is the same JSON string.
         "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"),
@@ -106,10 +126,8 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
     """
     graph = shown(root, constants)
     order, index = graph.order, graph.index
-    kept = set(order)
-    if max_nodes is not None and len(order) > max_nodes:
-        kept = {order[i] for i in nearest_output(graph.uses, max_nodes)}
-    names = {node: visible(name) for node, name in node_names(graph).items()}  # so the formulas use them too
+    kept = _kept(graph, max_nodes)
+    names = _visible_names(graph)
     values = shown(root).order if constants else order  # the nodes whose grads the walk changes
     saved = [node.grad for node in values]
     try:
@@ -150,6 +168,30 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
     finally:
         for node, grad in zip(values, saved, strict=True):
             node.grad = grad
+    return _page_data(root, order, names, kept, referenced, steps), svg
+
+
+def _visible_names(graph: Shown) -> dict[Value, str]:
+    """Every node's name as the pictures show it (``autograd.view.escape.visible``), so the formulas use them too."""
+    return {node: visible(name) for node, name in node_names(graph).items()}
+
+
+def _kept(graph: Shown, max_nodes: int | None) -> set[Value]:
+    """The nodes whose steps the page keeps: all, or the ``max_nodes`` nearest the output."""
+    if max_nodes is not None and len(graph.order) > max_nodes:
+        return {graph.order[i] for i in nearest_output(graph.uses, max_nodes)}
+    return set(graph.order)
+
+
+def _page_data(
+    root: Value,
+    order: list[Value],
+    names: dict[Value, str],
+    kept: set[Value],
+    referenced: set[int],
+    steps: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """What the page's script reads: the root, the nodes the steps name, and the steps."""
     nodes = {i: {"name": names[order[i]], "wrt": wrt(names[order[i]]), "op": order[i].op,
                  "data": number(order[i].data)} for i in sorted(referenced)}
     symbol = root_symbol(root)
@@ -161,4 +203,65 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
         if left_out else ""
     )
     top = {"root": f"{symbol}{defined} = {number(root.data)}", "symbol": symbol, "leftOut": note}
-    return {**top, "nodes": nodes, "steps": steps}, svg
+    return {**top, "nodes": nodes, "steps": steps}
+
+
+def _walk_forward(
+    root: Value, inputs: Inputs, tangents: Tangents, constants: bool, max_nodes: int | None
+) -> tuple[dict[str, Any], str]:
+    """The forward pass as plain data for the page's script (``mode: "forward"``), and the graph as SVG.
+
+    Each step is in the form of a backward step, with the tangent where the
+    gradient was: ``upstream`` is the node's tangent, and each contribution
+    is a parent's tangent × its local derivative, the parent's tangent
+    (final already: parents come first) in ``sumText``.
+    """
+    graph = shown(root, constants)
+    kept = _kept(graph, max_nodes)
+    names = _visible_names(graph)
+    index = graph.index
+    steps: list[dict[str, Any]] = []
+    referenced: set[int] = set()
+    tangent: dict[Value, float] = {}
+    for explained in forward_explained_steps(root, inputs, tangents, names, constants, graph=graph):
+        step = explained.step
+        tangent[step.node] = step.tangent
+        if step.node not in kept:
+            continue
+        contributions = []
+        for slot, x in enumerate(explained.inputs):
+            if not isinstance(x, Value) or x.is_constant:
+                continue  # a constant does not move: shown inline in the formulas
+            _, local, contribution = step.contributions[slot]
+            referenced.add(index[x])
+            contributions.append({
+                "parent": index[x],
+                "formula": local_formula(step.node, slot, names, explained.inputs),
+                "local": local, "localText": number(local),
+                "contribution": contribution,
+                "productText": f"{number(local)} × {factor(tangent[x])} = {number(contribution)}",
+                "sumText": number(tangent[x], zeros=True),
+            })
+        referenced.add(index[step.node])
+        steps.append({
+            "node": index[step.node],
+            "upstream": step.tangent, "upstreamText": number(step.tangent),
+            "gradText": number(step.tangent, zeros=True),
+            "equation": explained.equation,
+            "errorTerm": "",
+            "contributions": contributions,
+        })
+    # The boxes' grad rows are where the page writes the tangents: the graph is
+    # drawn while the grads hold them (so each box is sized for its number), then they are put back.
+    values = shown(root).order if constants else graph.order  # (constants' grads are worked out, not set)
+    saved = [node.grad for node in values]
+    try:
+        for node in values:
+            node.grad = tangent.get(node, 0.0)
+        dot = draw_shown(graph, show_grad=True, collapse=False, max_nodes=max_nodes, size=None).source
+    finally:
+        for node, grad in zip(values, saved, strict=True):
+            node.grad = grad
+    svg = pipe(dot, "svg").decode("utf-8")
+    data = _page_data(root, graph.order, names, kept, referenced, steps)
+    return {**data, "mode": "forward"}, svg
