@@ -71,7 +71,19 @@ def render_steps(
     if not isinstance(root, Value):
         raise TypeError(f"render_steps() takes a Value, got {type(root).__name__}")
     path = Path(path)
-    data, svg = _walk(root, gradient, constants, max_nodes)
+    data, dot = stepper_data(root, gradient, constants=constants, max_nodes=max_nodes)
+    page = stepper_page(data, pipe(dot, "svg").decode("utf-8"))
+    write_atomically(path, page.encode("utf-8"))
+    return path
+
+
+def stepper_page(data: dict[str, Any], svg: str) -> str:
+    """The stepper's HTML page, from ``stepper_data``'s data and its DOT laid out as SVG.
+
+    ``render_steps`` lays the DOT out with Graphviz here; the browser playground
+    (``demos/playground``) lays it out with Graphviz in WebAssembly, so that
+    nothing on its way runs a program.
+    """
     slots = {
         "title": html.escape(f"Backward pass of {data['root']}"),
         "svg": svg[svg.index("<svg") :],  # inline: no XML prolog or DOCTYPE
@@ -80,13 +92,19 @@ def render_steps(
     }
     template = files("autograd.view").joinpath("stepper.html").read_text(encoding="utf-8")
     # One pass, so that a label reading "{{data}}" in the SVG stays just text.
-    page = re.sub(r"\{\{(title|svg|data)\}\}", lambda slot: slots[slot.group(1)], template)
-    write_atomically(path, page.encode("utf-8"))
-    return path
+    return re.sub(r"\{\{(title|svg|data)\}\}", lambda slot: slots[slot.group(1)], template)
 
 
-def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) -> tuple[dict[str, Any], str]:
-    """The steps as plain data for the page's script, and the graph as SVG.
+def stepper_data(
+    root: Value,
+    gradient: float = 1.0,
+    *,
+    constants: bool = False,
+    max_nodes: int | None = MAX_NODES,
+) -> tuple[dict[str, Any], str]:
+    """The steps as plain data for the page's script, and the graph as DOT text (nothing is run).
+
+    The options are ``render_steps``'s. Every ``.grad`` is left as it was.
 
     The graph is drawn while the grads hold this walk's results, so that
     each box has a grad row for the page to fill in; then they are put back.
@@ -133,7 +151,6 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
             })
         # Full size: the page scales the picture itself, and scrolls a big one to each step.
         dot = draw_shown(graph, show_grad=True, collapse=False, max_nodes=max_nodes, size=None).source
-        svg = pipe(dot, "svg").decode("utf-8")
     finally:
         for node, grad in zip(values, saved, strict=True):
             node.grad = grad
@@ -148,4 +165,4 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
         if left_out else ""
     )
     top = {"root": f"{symbol}{defined} = {number(root.data)}", "symbol": symbol, "leftOut": note}
-    return {**top, "nodes": nodes, "steps": steps}, svg
+    return {**top, "nodes": nodes, "steps": steps}, dot
