@@ -28,14 +28,11 @@ import pytest
 from autograd.view.expr import Expression
 from autograd.view.shown import shown
 from nn.seed import seed_example
+from tests.conftest import in_ci
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "demos" / "playground"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
 
 
 def skip_or_fail(problem: str) -> None:
@@ -230,7 +227,8 @@ def test_the_page_loads_with_every_part(page: Any) -> None:
 def test_the_formula_box(page: Any) -> None:
     type_formula(page, "tanh(x*w + b)", x="2", w="-3", b="6.88")
     assert text_of(page, "result") == "0.7064"
-    grads = page.execute_script("return [...document.querySelectorAll('#grads span')].map((s) => s.textContent)")
+    grads = page.execute_script(
+        "return [...document.querySelectorAll('#grads span')].map((s) => s.textContent)")
     assert grads == ["∂/∂x = -1.503", "∂/∂w = 1.002", "∂/∂b = 0.501"]
     # the graph: glassgrad's DOT laid out by Graphviz in WebAssembly, one box per Value
     svg = page.execute_script(
@@ -241,7 +239,8 @@ def test_the_formula_box(page: Any) -> None:
     out, _ = Expression.parse("tanh(x*w + b)").build({"x": 2, "w": -3, "b": 6.88})
     every = shown(out).order  # x, w, x*w, b, x*w + b and out = tanh(...)
     assert sorted(i for i in svg if not i.endswith("_op")) == sorted(f"v{i}" for i in range(len(every)))
-    assert sorted(i for i in svg if i.endswith("_op")) == sorted(f"v{i}_op" for i, v in enumerate(every) if v.op)
+    ops = sorted(f"v{i}_op" for i, v in enumerate(every) if v.op)
+    assert sorted(i for i in svg if i.endswith("_op")) == ops
     labels = page.execute_script("return document.querySelector('#formula-graph svg').textContent")
     for expected in ("data 6.880", "grad -1.503", "grad 1.000", "out", "tanh"):
         assert expected in labels
@@ -251,7 +250,8 @@ def test_a_bad_formula_shows_one_line_and_the_page_keeps_working(page: Any) -> N
     type_formula(page, "tanh(x*w +")
     error = text_of(page, "formula-error")
     assert error.startswith("not a formula") and "\n" not in error
-    height = page.execute_script("return document.getElementById('formula-error').getBoundingClientRect().height")
+    height = page.execute_script(
+        "return document.getElementById('formula-error').getBoundingClientRect().height")
     assert height < 40  # one line
     type_formula(page, "x ** 2 + log(y)", x="3", y="1")
     assert text_of(page, "formula-error") == ""

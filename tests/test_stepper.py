@@ -423,8 +423,10 @@ def in_view(driver: Any, node_id: str) -> bool:
         const box = document.getElementById(arguments[0]).getBoundingClientRect();
         const area = document.getElementById('graph');
         const r = area.getBoundingClientRect();
-        const [right, bottom] = [r.left + area.clientLeft + area.clientWidth, r.top + area.clientTop + area.clientHeight];
-        return box.left >= r.left - 0.5 && box.right <= right + 0.5 && box.top >= r.top - 0.5 && box.bottom <= bottom + 0.5;
+        const right = r.left + area.clientLeft + area.clientWidth;
+        const bottom = r.top + area.clientTop + area.clientHeight;
+        return box.left >= r.left - 0.5 && box.right <= right + 0.5
+          && box.top >= r.top - 0.5 && box.bottom <= bottom + 0.5;
         """,
         node_id,
     )
@@ -502,7 +504,8 @@ def test_the_graph_zooms_and_pans(browser: Any, tmp_path: Path) -> None:
         # dragging pans
         area = browser.find_element(By.ID, "graph")
         scrolled = browser.execute_script("const a = arguments[0]; return [a.scrollLeft, a.scrollTop]", area)
-        ActionChains(browser).move_to_element(area).click_and_hold().move_by_offset(-120, -40).release().perform()
+        drag = ActionChains(browser).move_to_element(area).click_and_hold().move_by_offset(-120, -40)
+        drag.release().perform()
         moved = browser.execute_script("const a = arguments[0]; return [a.scrollLeft, a.scrollTop]", area)
         assert moved[0] - scrolled[0] == pytest.approx(120, abs=2), (scrolled, moved)
         assert moved[1] - scrolled[1] == pytest.approx(40, abs=2), (scrolled, moved)

@@ -71,7 +71,8 @@ def _wheels(folder: Path) -> dict[str, object]:
         raise BuildError(f"not pure-Python wheels, which Pyodide cannot install: {', '.join(impure)}")
     return {
         "micropip": next(name for name in names if name.startswith("micropip-")),
-        "wheels": [next(name for name in names if name.startswith(prefix)) for prefix in ("glassgrad-", "graphviz-")],
+        "wheels": [next(name for name in names if name.startswith(start))
+                   for start in ("glassgrad-", "graphviz-")],
     }
 
 
@@ -105,7 +106,8 @@ def build(out: Path = OUT) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demos.playground.build", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m demos.playground.build",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT, help=f"the folder to build (default: {OUT})")
     args = parser.parse_args(argv)
     try:

@@ -100,7 +100,7 @@ _seed_data: dict[str, Any] = {}
 
 
 def seed() -> str:
-    """The seed's network: ``{"explain", "dot"}``, the stepper's DOT (its data is kept for ``stepper_page``)."""
+    """The seed's network: ``{"explain", "dot"}`` (the stepper's data is kept for ``stepper_page``)."""
     example = seed_example()
     data, dot = stepper_data(example.loss)  # leaves every .grad as it was
     _seed_data.clear()
@@ -155,7 +155,8 @@ def worksheet() -> str:
 
 def check_worksheet(answers_json: str) -> str:
     """The report on the learner's answers: ``{"ok", "report", "marks"}``, or ``{"error"}``."""
-    answers = {name: str(text).strip() for name, text in json.loads(answers_json).items() if str(text).strip()}
+    given = {name: str(text).strip() for name, text in json.loads(answers_json).items()}
+    answers = {name: text for name, text in given.items() if text}
     sheet = _worksheets["seed"]
     try:
         try:

@@ -13,6 +13,7 @@ import functools
 import http.server
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 from demos.playground.build import OUT
 
@@ -24,7 +25,8 @@ TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/ja
 class Handler(http.server.SimpleHTTPRequestHandler):
     """Static files with the types above, and one line per request that failed."""
 
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if not str(code).startswith(("2", "3")):
@@ -38,12 +40,14 @@ def server(folder: Path = OUT, port: int = 8000) -> http.server.ThreadingHTTPSer
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demos.playground.serve", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m demos.playground.serve",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000, help="the port (default 8000; 0 for any free one)")
     parser.add_argument("--dir", type=Path, default=OUT, help=f"the built site (default: {OUT})")
     args = parser.parse_args(argv)
     if not (args.dir / "index.html").exists():
-        print(f"serve: no site in {args.dir}: build it with python -m demos.playground.build", file=sys.stderr)
+        print(f"serve: no site in {args.dir}: build it with python -m demos.playground.build",
+              file=sys.stderr)
         return 2
     try:
         httpd = server(args.dir, args.port)
