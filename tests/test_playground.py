@@ -144,46 +144,56 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def page(site: str) -> Iterator[Any]:
-    """The playground, loaded in headless Chromium, started up (Python and glassgrad installed)."""
+def chromium() -> Any:
+    """Headless Chromium through Selenium and Debian's chromedriver (skipped, or failed in CI, if missing)."""
     problem = None
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.support.ui import WebDriverWait
     except ImportError as error:
         problem = f"selenium is not installed ({error}); pip install -e '.[test]'"
     else:
-        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-        if not (chromium and os.path.exists(CHROMEDRIVER)):
+        found = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not (found and os.path.exists(CHROMEDRIVER)):
             problem = "no headless Chromium: apt-get install chromium chromium-driver (as .ci/run does)"
     if problem:
         skip_or_fail(problem)
-
-    profile = tempfile.mkdtemp(prefix="glassgrad-chromium-")
     options = webdriver.ChromeOptions()
     for argument in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", "--window-size=1400,1000",
+        f"--user-data-dir={tempfile.mkdtemp(prefix='glassgrad-chromium-')}", "--window-size=1400,1000",
     ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    requests: list[str] = []
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def started(driver: Any, url: str) -> str:
+    """Open the page at ``url`` and wait until it is ready or has failed; which of the two."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url)
+    WebDriverWait(driver, 180).until(lambda d: d.execute_script("return document.body.dataset.ready"))
+    state: str = driver.execute_script("return document.body.dataset.ready")
+    return state
+
+
+@pytest.fixture(scope="module")
+def page(site: str) -> Iterator[Any]:
+    """The playground, loaded in headless Chromium, started up (Python and glassgrad installed)."""
+    driver = chromium()
     try:
-        driver.execute_cdp_cmd("Network.enable", {})
-        driver.get(site)
-        WebDriverWait(driver, 180).until(lambda d: d.execute_script("return document.body.dataset.ready"))
-        assert driver.execute_script("return document.body.dataset.ready") == "true", status(driver)
+        assert started(driver, site) == "true", status(driver)
         # every file the page fetched came from the site itself
         requests = driver.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
         assert requests and all(url.startswith(site) for url in requests), requests
         yield driver
     finally:
+        profile = driver.capabilities.get("chrome", {}).get("userDataDir")
         driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+        if profile:
+            shutil.rmtree(profile, ignore_errors=True)
 
 
 def status(driver: Any) -> str:
@@ -307,3 +317,22 @@ def test_the_python_cell_prints_what_python_prints(page: Any) -> None:
     page.execute_script("document.getElementById('code').value = 'print(1 / 0)'")
     page.find_element(By.ID, "run").click()
     WebDriverWait(page, 30).until(lambda d: "ZeroDivisionError" in text_of(d, "output"))
+
+
+def test_a_failure_to_load_says_what_failed_in_one_line(site: str, tmp_path: Path) -> None:
+    from demos.playground.build import build
+    from demos.playground.serve import server
+
+    out = build(tmp_path / "playground")
+    wheel = next(out.glob("wheels/glassgrad-*.whl"))
+    wheel.unlink()
+    httpd = server(out, port=0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    driver = chromium()
+    try:
+        assert started(driver, f"http://127.0.0.1:{httpd.server_address[1]}/") == "failed"
+        assert status(driver) == f"Installing glassgrad failed: wheels/{wheel.name}: HTTP 404"
+    finally:
+        driver.quit()
+        httpd.shutdown()
+        httpd.server_close()

@@ -23,18 +23,31 @@ async function step(what, work) {
   }
 }
 
+// Pyodide's own words for a missing file can be "Program terminated with exit(1)": name the file instead.
+const RUNTIME = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+  .map((name) => `pyodide/${name}`);
+async function present(paths) {
+  for (const path of paths) {
+    const response = await fetch(path, { method: "HEAD" });
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  }
+}
+
 async function start() {
   const site = await step("Reading site.json", async () => {
     const response = await fetch("site.json");
     if (!response.ok) throw new Error(`site.json: HTTP ${response.status}`);
     return response.json();
   });
-  py = await step("Loading Python (Pyodide, about 13 MB)", () =>
-    loadPyodide({ indexURL: new URL("pyodide/", location.href).href }));
+  py = await step("Loading Python (Pyodide, about 13 MB)", async () => {
+    await present(RUNTIME);
+    return loadPyodide({ indexURL: new URL("pyodide/", location.href).href });
+  });
   await step("Loading micropip", () => py.loadPackage(new URL(`wheels/${site.micropip}`, location.href).href,
     { messageCallback: () => {} }));
   await step("Installing glassgrad", async () => {
     const wheels = site.wheels.map((name) => new URL(`wheels/${name}`, location.href).href);
+    await present(site.wheels.map((name) => `wheels/${name}`));  // micropip would say "not a zip file"
     const micropip = py.pyimport("micropip");
     // deps=False: glassgrad's graphviz-pure is a native program, which a browser has no use for
     await micropip.install.callKwargs(wheels, { deps: false });
