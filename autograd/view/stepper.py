@@ -86,25 +86,54 @@ def render_steps(
     if not isinstance(root, Value):
         raise TypeError(f"render_steps() takes a Value, got {type(root).__name__}")
     path = Path(path)
+    data, dot = stepper_data(root, gradient, constants=constants, max_nodes=max_nodes,
+                             mode=mode, inputs=inputs, tangents=tangents)
+    page = stepper_page(data, pipe(dot, "svg").decode("utf-8"))
+    write_atomically(path, page.encode("utf-8"))
+    return path
+
+
+def stepper_data(
+    root: Value,
+    gradient: float = 1.0,
+    *,
+    constants: bool = False,
+    max_nodes: int | None = MAX_NODES,
+    mode: Literal["reverse", "forward"] = "reverse",
+    inputs: Inputs | None = None,
+    tangents: Tangents | None = None,
+) -> tuple[dict[str, Any], str]:
+    """The steps as plain data for the page's script, and the graph as DOT text (nothing is run).
+
+    The options are ``render_steps``'s. Every ``.grad`` is left as it was.
+    """
     if mode == "forward":
         direction = forward_direction(inputs, tangents, "render_steps")
-        data, svg = _walk_forward(root, *direction, constants, max_nodes)
+        data, dot = _walk_forward(root, *direction, constants, max_nodes)
     elif mode == "reverse":
-        data, svg = _walk(root, gradient, constants, max_nodes)
+        data, dot = _walk(root, gradient, constants, max_nodes)
     else:
         raise ValueError(f'render_steps(): mode is "reverse" or "forward", got {mode!r}')
-    data = _visible(data)  # labels as the pictures show them: no bidi control reorders the page
+    return _visible(data), dot  # labels as the pictures show them: no bidi control reorders the page
+
+
+def stepper_page(data: dict[str, Any], svg: str) -> str:
+    """The stepper's HTML page, from ``stepper_data``'s data and its DOT laid out as SVG.
+
+    ``render_steps`` lays the DOT out with Graphviz here; the browser playground
+    (``demos/playground``) lays it out with Graphviz in WebAssembly, so that
+    nothing on its way runs a program.
+    """
+    direction = "Forward" if data.get("mode") == "forward" else "Backward"
     slots = {
-        "title": html.escape(f"{'Forward' if mode == 'forward' else 'Backward'} pass of {data['root']}"),
+        "title": html.escape(f"{direction} pass of {data['root']}"),
         "svg": svg[svg.index("<svg") :],  # inline: no XML prolog or DOCTYPE
         # A "<" in a label could end the <script> early; \u003c is the same JSON string.
         "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"),
     }
     template = files("autograd.view").joinpath("stepper.html").read_text(encoding="utf-8")
     # One pass, so that a label reading "{{data}}" in the SVG stays just text.
-    page = re.sub(r"\{\{(title|svg|data)\}\}", lambda slot: slots[slot.group(1)], template)
-    write_atomically(path, page.encode("utf-8"))
-    return path
+    return re.sub(r"\{\{(title|svg|data)\}\}", lambda slot: slots[slot.group(1)], template)
 
 
 def _visible(data: Any) -> Any:
@@ -119,7 +148,7 @@ def _visible(data: Any) -> Any:
 
 
 def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) -> tuple[dict[str, Any], str]:
-    """The steps as plain data for the page's script, and the graph as SVG.
+    """The steps as plain data for the page's script, and the graph as DOT.
 
     The graph is drawn while the grads hold this walk's results, so that
     each box has a grad row for the page to fill in; then they are put back.
@@ -164,11 +193,10 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
             })
         # Full size: the page scales the picture itself, and scrolls a big one to each step.
         dot = draw_shown(graph, show_grad=True, collapse=False, max_nodes=max_nodes, size=None).source
-        svg = pipe(dot, "svg").decode("utf-8")
     finally:
         for node, grad in zip(values, saved, strict=True):
             node.grad = grad
-    return _page_data(root, order, names, kept, referenced, steps), svg
+    return _page_data(root, order, names, kept, referenced, steps), dot
 
 
 def _visible_names(graph: Shown) -> dict[Value, str]:
@@ -209,7 +237,7 @@ def _page_data(
 def _walk_forward(
     root: Value, inputs: Inputs, tangents: Tangents, constants: bool, max_nodes: int | None
 ) -> tuple[dict[str, Any], str]:
-    """The forward pass as plain data for the page's script (``mode: "forward"``), and the graph as SVG.
+    """The forward pass as plain data for the page's script (``mode: "forward"``), and the graph as DOT.
 
     Each step is in the form of a backward step, with the tangent where the
     gradient was: ``upstream`` is the node's tangent, and each contribution
@@ -262,6 +290,5 @@ def _walk_forward(
     finally:
         for node, grad in zip(values, saved, strict=True):
             node.grad = grad
-    svg = pipe(dot, "svg").decode("utf-8")
     data = _page_data(root, graph.order, names, kept, referenced, steps)
-    return {**data, "mode": "forward"}, svg
+    return {**data, "mode": "forward"}, dot
