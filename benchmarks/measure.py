@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import cProfile
 import gc
+import json
+import pathlib
 import pstats
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -108,6 +112,34 @@ def interleaved(candidates: dict[str, Callable[[], Timing]], repeats: int) -> di
             if name not in best or sample.seconds < best[name].seconds:
                 best[name] = sample
     return best
+
+
+def in_fresh_process(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` called in a new Python process, for a clean heap; JSON in, JSON out.
+
+    A heap that has held big graphs makes the same plain-float code slower (its
+    free memory is scattered), so a floor timed there flatters whatever it is
+    compared with. ``function`` must be importable by name from this package.
+    """
+    module = function.__module__
+    if module == "__main__":  # run as ``python -m benchmarks.bench``
+        spec = sys.modules["__main__"].__spec__
+        assert spec is not None, "run the benchmark as a module: python -m benchmarks.bench"
+        module = spec.name
+    code = (
+        "import importlib, json, sys; f = getattr(importlib.import_module(sys.argv[1]), sys.argv[2]);"
+        " print(json.dumps(f(*json.loads(sys.argv[3]))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, module, function.__qualname__, json.dumps(args)],
+        cwd=pathlib.Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"{module}.{function.__qualname__} failed in a fresh process:\n{done.stderr}")
+    return json.loads(done.stdout)
 
 
 def peak_bytes(work: Callable[[], object]) -> int:

@@ -35,6 +35,13 @@ def tree_sum(items: list[Any]) -> Any:
     return items[0]
 
 
+def wide_inputs(n: int, seed: int = 1) -> tuple[list[float], list[float]]:
+    """The wide graph's inputs: two lists of ``n`` floats in [-1, 1], the same for every seed."""
+    rng = random.Random(seed)
+    xs = [rng.uniform(-1.0, 1.0) for _ in range(n)]
+    return xs, [rng.uniform(-1.0, 1.0) for _ in range(n)]
+
+
 def wide(value: Engine, xs: list[float], ys: list[float]) -> tuple[Any, list[Any], list[Any]]:
     """The pairwise sum of the products ``xs[i] * ys[i]``: ``4n - 1`` nodes. Returns (root, a, b)."""
     a = [value(x) for x in xs]

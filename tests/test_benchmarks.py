@@ -1,4 +1,4 @@
-"""The benchmark script runs and reports every section (at tiny sizes; no timing is asserted)."""
+"""The benchmark script runs and reports every section and bar (at tiny sizes; no timing is asserted)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # benchmarks/ is a folder of the checkout, not an installed package
 
-from benchmarks import floor, measure, workloads  # noqa: E402
+from benchmarks import bench, floor, measure, workloads  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +42,64 @@ def test_every_section_is_printed(smoke_output: str) -> None:
         assert heading in smoke_output
 
 
-def test_chain_works_in_glassgrad_and_fails_in_micrograd(smoke_output: str) -> None:
-    assert "micrograd raises RecursionError from N = " in smoke_output
-    assert "WRONG GRAD" not in smoke_output
+def chain_rows(smoke_output: str) -> dict[str, str]:
+    """The chain table's rows, by their N column."""
     chain = smoke_output.split("== 1.")[1].split("== 2.")[0]
-    assert "RecursionError" in chain.split("3,000")[1]  # micrograd's column at N = 3,000
+    return {line.split()[0]: line for line in chain.splitlines() if line[:1].isdigit()}
+
+
+def test_chain_works_in_glassgrad_and_fails_in_micrograd(smoke_output: str) -> None:
+    assert "micrograd raises RecursionError from N = 495 on" in smoke_output
+    assert "WRONG GRAD" not in smoke_output
+    rows = chain_rows(smoke_output)
+    assert "RecursionError" in rows["1,000"]  # at the default recursion limit
+    assert "RecursionError" not in rows["494"]  # micrograd's largest chain at the default limit
+    assert "(limit raised)" in rows["3,000"]  # the smoke run's stand-in for N = 10^5
+    assert "micrograd runs with sys.setrecursionlimit(" in smoke_output
+
+
+def test_summary_lists_every_bar(smoke_output: str) -> None:
+    summary = smoke_output.split("== Summary")[1]
+    for bar in bench.BARS.values():
+        assert bar.text in summary
+    assert "FAIL" not in summary and "--  " not in summary  # at smoke sizes: judged only where size-free
+
+
+def test_wide_floor_runs_in_a_fresh_process(smoke_output: str) -> None:
+    wide = smoke_output.split("== 2.")[1].split("== 3.")[0]
+    assert "floor, fresh process" in wide and "floor, this process" in wide
+    assert "backward alone" in wide
+
+
+def test_bars_compare_at_and_below_their_limit() -> None:
+    at_most = bench.Bar("at most 1.5×", 1.5)
+    faster = bench.Bar("faster", 1.0, "× micrograd", strict=True)
+    assert at_most.passes(1.5) and not at_most.passes(1.5000001)
+    assert faster.passes(0.99) and not faster.passes(1.0)
+    assert faster.compare(0.5) == "0.5× micrograd < 1× micrograd"
+    assert at_most.compare(3.0) == "3× > 1.5× (100.0% over)"
+
+
+def test_summary_judges_only_at_the_bars_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "results", {})
+    assert bench.judge("moons engine", 16.0, judged=True).startswith("  bar  FAIL  moons step, engine")
+    assert bench.failed("moons engine")
+    bench.judge("moons compiled", 0.9, judged=False)  # a smoke run: shown, not judged
+    bench.judge("wide memory", 219.0, judged=True)
+    status = {line[6:].rsplit(": ", 1)[0]: line[:4] for line in bench.summary().splitlines()}
+    assert status[bench.BARS["moons engine"].text] == "FAIL"
+    assert status[bench.BARS["moons compiled"].text] == "n/a "
+    assert status[bench.BARS["wide memory"].text] == "PASS"
+    assert status[bench.BARS["chain vs micrograd"].text] == "--  "  # its section did not run
+    assert len(status) == len(bench.BARS)
+
+
+def test_a_deep_recursion_limit_is_restored() -> None:
+    before = sys.getrecursionlimit()
+    with pytest.raises(ZeroDivisionError), bench.recursion_limit(before + 10_000):
+        assert sys.getrecursionlimit() == before + 10_000
+        1 / 0  # noqa: B018
+    assert sys.getrecursionlimit() == before
 
 
 def test_results_agree_with_the_floor(smoke_output: str) -> None:
