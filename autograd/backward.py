@@ -5,13 +5,14 @@ The algorithm, as ``walk`` below writes it::
     grads = {root: gradient}                    # d root / d node, summed as the walk goes
     for node in reversed(topological_order(root)):     # children before parents
         g = grads.pop(node)                     # final: every path from root to node is in
-        shares = node.op.backward(g, node.data, *[p.data for p in node.parents])  # the op's rule
+        shares = node.op.backward(g, node.data, *[p.data for p in node.parents]) if node.parents else ()
         for parent, share in zip(node.parents, shares):
             grads[parent] = grads.get(parent, 0.0) + share    # the chain rule: a sum over uses
         yield node, g, shares
 
-``backward()`` adds each ``g`` into ``node.grad``; ``backward_steps()`` also
-shows each step; ``grad()`` keeps the ``g`` of the inputs asked for. Every
+``node.op.backward`` is the op's rule (a leaf has none). ``backward()`` adds
+each ``g`` into ``node.grad``; ``backward_steps()`` also shows each step;
+``grad()`` keeps the ``g`` of the inputs asked for. Every
 gradient the walk needs lives in ``grads``, a local variable of the walk, and
 is dropped once used: an interrupted walk or a second thread leaves nothing
 behind in the nodes.
@@ -81,9 +82,9 @@ def walk(root: Value, gradient: Any = 1.0, differentiable: bool = False) -> Iter
 
 def _differentiable_shares(node: Value, g: Any) -> Any:
     """The op's rule run on Values: each share is a Value, recorded (``create_graph``)."""
-    rule: Any = node.op.backward  # type: ignore[attr-defined]
-    if not node.parents:
+    if not node.parents:  # a leaf: its op is "", a plain str with no rule
         return ()
+    rule: Any = node.op.backward  # type: ignore[attr-defined]
     try:
         return rule(g, node, *node.parents)
     except (ArithmeticError, ValueError):

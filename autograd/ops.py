@@ -139,8 +139,13 @@ def div_forward(a: float, b: float) -> float:
 
 
 def div_backward(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 = -out/b (which overflows for x / 1e-300: skipped there)
-    return _times_inverse(g, b), g * (-out / b) if _wanted(b) else 0.0
+    # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 = -out/b (which overflows for x / 1e-300: skipped there).
+    # Where -out/b overflows for a subnormal b that is wanted, (g/b)·(-out) may still be a fine number.
+    g_a = _times_inverse(g, b)
+    if not _wanted(b):
+        return g_a, 0.0
+    local = -_number(out) / _number(b)
+    return g_a, g * (-out / b) if local - local == 0.0 else g_a * -out
 
 
 def neg_forward(a: float) -> float:
