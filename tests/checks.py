@@ -11,32 +11,48 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from autograd import Value
-from autograd.value import inputs_of
+from autograd import Value, linear
 
 
 def assert_stored_as_floats(out: Value | list[Value]) -> None:
-    """Every number in the graph below ``out`` is a plain float: data, grads and constants."""
-    roots = out if isinstance(out, list) else [out]
-    seen: set[int] = set()
-    stack = list(roots)
+    """Every number in the graph below ``out`` is a plain float: data and grads, constants' too."""
+    seen: set[Value] = set()
+    stack = list(out) if isinstance(out, list) else [out]
     while stack:
         node = stack.pop()
-        if id(node) in seen:
+        if node in seen:
             continue
-        seen.add(id(node))
-        assert type(node.data) is float and type(node.grad) is float, node
-        for x in inputs_of(node):
-            if isinstance(x, Value):
-                stack.append(x)
-            else:
-                assert type(x) is float, (node, x)
+        seen.add(node)
+        assert isinstance(node, Value) and type(node.data) is float and type(node.grad) is float, node
+        stack.extend(node.parents)
+
+
+def weights() -> list[Value]:
+    """Three labelled weights for ``model``."""
+    return [Value(0.7, label="w1"), Value(-0.4, label="w2"), Value(1.3, label="w3")]
+
+
+def model(w: list[Value]) -> Value:
+    """A small graph over shared weights with every kind of node: unary, binary with and
+    without constants, a fused linear node, a weight used many times."""
+    w1, w2, w3 = w
+    h = linear([w1, w2], [0.5, w3], w3)
+    a = (w1 * 2 + w2).tanh() * h.sigmoid()
+    b = (w3 - 1.5) ** 2 / (w2 * w2 + 1) + (-w1).exp() + (w3 * w1).relu() + w3.log()
+    return a * b + 2 ** w2
+
+
+def reference() -> list[float]:
+    """``model``'s gradients, from a fresh graph over fresh weights."""
+    w = weights()
+    model(w).backward()
+    return [v.grad for v in w]
 
 
 def interrupt_after(n: int, files: Collection[str]) -> Callable[..., Any]:
     """A ``sys.settrace`` tracer that raises KeyboardInterrupt at the n-th line run in ``files``.
 
-    Ctrl-C at a chosen line: run the code under test with k = 1, 2, ... until a
+    Ctrl-C at a chosen line: run the code under test with n = 1, 2, ... until a
     run finishes, and check what each interrupt left.
     """
     seen = [0]

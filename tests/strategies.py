@@ -6,6 +6,10 @@ diamonds appear) and to constants (on either side of the operator). The same
 program can be replayed onto glassgrad ``Value`` leaves or onto PyTorch
 tensors, which is what lets the tests compare the two node by node.
 
+The ops are those of ``autograd.OPS`` when a program is drawn, so an op new to
+the table (built in, or added with ``define_op``) is drawn with no change here:
+with nodes and constants as its inputs, where its forward rule is defined.
+
 Every node's value is checked while the program is drawn, so domains stay
 valid with a margin: ``log`` and ``/`` keep away from 0, ``relu`` keeps away
 from its kink, a fractional power gets a positive base, and no value grows
@@ -15,6 +19,7 @@ on the same side of every kink and pole.
 
 from __future__ import annotations
 
+import inspect
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -23,7 +28,8 @@ from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
-from autograd import OPS, Value, linear
+import autograd.ops
+from autograd import OPS, Op, Value, apply, linear
 
 LIMIT = 50.0
 """No node's value is larger than this in magnitude."""
@@ -45,16 +51,20 @@ class Ref(NamedTuple):
 
 
 Arg = Ref | int | float  # a node, or a constant
-Instruction = tuple[str, tuple[Arg, ...]]  # an op name of autograd.OPS and its arguments
+Instruction = tuple[str, tuple[Arg, ...]]  # a key of autograd.OPS and its arguments
 
-_BINARY: dict[str, Callable[[Any, Any], Any]] = {
+_OPERATORS: dict[str, Callable[..., Any]] = {
     "+": operator.add,
     "-": operator.sub,
     "*": operator.mul,
     "/": operator.truediv,
     "**": operator.pow,
+    "number ** x": operator.pow,  # 2 ** x: Python calls x.__rpow__, which makes the op RPOW
+    "neg": operator.neg,
 }
-_METHODS = ("exp", "log", "tanh", "sigmoid", "softplus", "relu")
+_BUILT_IN = frozenset(autograd.ops.OPS)
+"""The ops glassgrad comes with: ``_step`` knows their domains; an op added later
+(``define_op``) is drawn with any nodes, and its forward rule says where it is defined."""
 
 
 def linear_by_hand(*args: Any) -> Any:
@@ -77,20 +87,23 @@ GLASSGRAD: Mapping[str, Callable[..., Any]] = {"linear": _linear}
 
 
 def apply_step(op: str, args: Sequence[Any], special: Mapping[str, Callable[..., Any]] = GLASSGRAD) -> Any:
-    """Apply ``op`` to ``args``: by ``special[op]`` if given, else by Python's operators and methods.
+    """Apply the op ``OPS[op]`` to ``args``: by ``special[op]`` if given, else as a user would write it.
 
-    The operators and methods work on ``Value`` objects and on ``torch``
-    tensors alike (both have ``.exp()``, ``.log()``, ``.tanh()``, ...).
+    That is Python's operators, or the method of that name (``Value`` objects
+    and ``torch`` tensors alike have ``.exp()``, ``.log()``, ``.tanh()``, ...;
+    tensors have ``.sin()`` too); an op added with ``define_op`` is applied to
+    Values by ``autograd.apply``, as the function ``define_op`` returns does.
     """
     if op in special:
         return special[op](*args)
-    if op in _BINARY:
-        return _BINARY[op](args[0], args[1])
-    if op == "neg":
-        return -args[0]
-    if op in _METHODS:
-        return getattr(args[0], op)()
-    raise AssertionError(f"op {op!r} is new: teach tests/strategies.py (and its domain) to use it")
+    if op in _OPERATORS:
+        return _OPERATORS[op](*args)
+    if op not in _BUILT_IN and any(isinstance(a, Value) for a in args):
+        return apply(OPS[op], *args)
+    method = getattr(args[0], op, None)
+    if not callable(method):
+        raise AssertionError(f"op {op!r} is not a method of {type(args[0]).__name__}: say how in special")
+    return method(*args[1:])
 
 
 @dataclass(frozen=True)
@@ -150,7 +163,19 @@ def _evaluate(op: str, args: Sequence[Arg], values: Sequence[float]) -> float | 
         value = OPS[op].forward(*numbers)
     except (ArithmeticError, ValueError):
         return None
-    return value if abs(value) <= LIMIT else None
+    return value if math.isfinite(value) and abs(value) <= LIMIT else None
+
+
+def arity(op: Op) -> int | None:
+    """How many inputs ``op`` takes, from its forward rule's signature (None: any number)."""
+    try:
+        parameters = inspect.signature(op.forward).parameters.values()
+    except ValueError:  # a built-in function without a signature
+        return 1
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(p.kind in positional and p.default is p.empty for p in parameters)
 
 
 _constants = st.one_of(
@@ -163,35 +188,46 @@ _positive_bases = st.sampled_from([2, 0.5, 3.0, 1.5, math.e])
 
 @st.composite
 def _step(draw: st.DrawFn, n_nodes: int) -> Instruction:
-    """One step over nodes ``0 .. n_nodes - 1``, favouring recent ones (deeper graphs)."""
+    """One step over nodes ``0 .. n_nodes - 1``, favouring recent ones (deeper graphs).
+
+    The op is any of the table as it is now, ops added with ``define_op`` included.
+    """
 
     def node() -> Ref:
         return Ref(n_nodes - 1 - draw(st.integers(0, n_nodes - 1)))
+
+    def node_or_constant() -> Arg:
+        return node() if draw(st.booleans()) else draw(_constants)
 
     op = draw(st.sampled_from(sorted(OPS)))
     if op == "linear":
         size = draw(st.integers(1, 3))
         w = [node() for _ in range(size)]
-        x = [node() if draw(st.booleans()) else draw(_constants) for _ in range(size)]
+        x = [node_or_constant() for _ in range(size)]
         bias = draw(st.sampled_from(["none", "node", "constant"]))
         if bias == "none":
             return op, (*w, *x)
         return op, (*w, *x, node() if bias == "node" else draw(_constants))
-    if op not in _BINARY:
-        return op, (node(),)
     if op == "**":
-        form = draw(st.sampled_from(["value ** constant", "value ** value", "constant ** value"]))
-        if form == "value ** constant":
+        if draw(st.booleans()):
             return op, (node(), draw(_exponents))
-        if form == "constant ** value":
-            return op, (draw(_positive_bases), node())
         return op, (node(), node())
-    form = draw(st.sampled_from(["value op value", "value op constant", "constant op value"]))
-    if form == "value op constant":
-        return op, (node(), draw(_constants))
-    if form == "constant op value":
-        return op, (draw(_constants), node())
-    return op, (node(), node())
+    if op == "number ** x":
+        return op, (draw(_positive_bases), node())
+    if op in _OPERATORS and op != "neg":
+        form = draw(st.sampled_from(["value op value", "value op constant", "constant op value"]))
+        if form == "value op constant":
+            return op, (node(), draw(_constants))
+        if form == "constant op value":
+            return op, (draw(_constants), node())
+        return op, (node(), node())
+    n = arity(OPS[op])
+    if n is None:
+        n = draw(st.integers(1, 3))
+    if n <= 1:
+        return op, (node(),)
+    first = node()  # at least one node, so that the result is a node of the graph
+    return op, (first, *[node_or_constant() for _ in range(n - 1)])
 
 
 @st.composite

@@ -223,33 +223,6 @@ def test_gradcheck_needs_a_value_back() -> None:
         gradcheck(lambda x: 2.0, [1.0])  # type: ignore[arg-type, return-value]
 
 
-def test_threads_that_share_a_weight_get_right_gradients() -> None:
-    # Walks borrow a slot of each node as scratch space; they must take turns.
-    import threading
-
-    w = Value(0.5, label="w")
-    results: dict[int, set[float]] = {k: set() for k in range(4)}
-
-    def work(k: int) -> None:
-        for _ in range(30):
-            y = Value(float(k))
-            for _ in range(100):
-                y = y * w + 1
-            (g,) = grad(y, [w])
-            results[k].add(g.data)
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for k, seen in results.items():
-        y = Value(float(k))
-        for _ in range(100):
-            y = y * w + 1
-        assert seen == {grad(y, [w])[0].data}
-
-
 def test_grad_takes_any_iterable_of_inputs_and_checks_the_output() -> None:
     x = Value(2.0)
     assert [g.data for g in grad(x * 3, (v for v in [x]))] == [3.0]
