@@ -104,32 +104,43 @@ once per ``+``, so a weight used 10^5 times gets its gradient over several lines
 # --- the templates: each op's own, from its record in the table ----------------
 
 WHOLE_POWER = Template("{a} ** {b}", ("{g} * ({b} * {a} ** ({b} - 1.0))", ""))
-"""x ** 2 and other whole, non-zero constant exponents: Python's ** raises where
-pow_forward would (0 ** -1, overflow), and the rule is one product (moons: L2's p * p)."""
+"""Compile's own template for ``x ** 2`` and other whole, non-zero constant exponents:
+Python's ``**`` raises where ``pow_forward`` would (0 ** -1, overflow), and the rule
+is one product (moons: L2's p * p), where the op's own template calls ``pow_backward``."""
+
+HELPERS: dict[str, Callable[..., Any]] = {"linear_forward": ops.linear_forward}
+"""Functions the generated code calls besides the templates' own helpers."""
+
+_BUILTIN_HELPERS = frozenset(h for op in ops.OPS.values() if op.template for h, _ in op.template.helpers)
+"""The helpers of the built-in ops' templates (``tanh``, ``pow_forward``, ...): no defined op's
+helper is named so."""
 
 
-def template_of(op: ops.Op, arity: int) -> Template:
+def template_of(op: ops.Op, arity: int, taken: set[str] | frozenset[str] = frozenset()) -> Template:
     """How the program writes ``op``: its record's template, or calls of its two rules.
 
     An op without a template (one made with ``define_op``) is written as calls
-    of its own rules, so the program computes exactly what the engine does.
+    of its own rules, ``NAME_forward(a, b)`` and ``NAME_backward(g, out, a, b)[k]``,
+    so the program computes exactly what the engine does. NAME is made of the
+    op's name; where that is a name in use (``taken``, a built-in helper such
+    as ``pow_forward``, or the program's own), it gets ``_2``, ``_3``, ...
     """
     if op.template is not None:
         return op.template
-    word = _identifier(op.name) or "op"
-    builtin = {name for other in ops.OPS.values() if other.template for name, _ in other.template.helpers}
-    if {f"{word}_forward", f"{word}_backward"} & builtin or [_identifier(k) for k in ops.OPS].count(word) > 1:
-        word = f"{word}_{list(ops.OPS.values()).index(op)}"  # the k-th op of the table: a name of its own
+    base = _identifier(op.name) or "op"
+    if base[0].isdigit():
+        base = f"op_{base}"
+    word, k = base, 1
+    while {f"{word}_forward", f"{word}_backward"} & (taken | _BUILTIN_HELPERS | _RESERVED):
+        k += 1
+        word = f"{base}_{k}"
     f, b = f"{word}_forward", f"{word}_backward"
     args = ", ".join(("{a}", "{b}")[:arity])
     return Template(f"{f}({args})", tuple(f"{b}({{g}}, {{out}}, {args})[{k}]" for k in range(arity)),
                     ((f, op.forward), (b, op.backward)))
 
 
-HELPERS: dict[str, Callable[..., Any]] = {"linear_forward": ops.linear_forward}
-"""Functions the generated code calls besides the templates' own helpers."""
-
-# Values that can overflow to inf without Python raising: these are checked.
+# Values that can overflow to inf without Python raising: these are checked (and every op without a template).
 _CAN_OVERFLOW = frozenset({"+", "-", "*", "/", "linear"})
 
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
@@ -178,12 +189,14 @@ class Trace:
 
 
 def topological(root: Value) -> list[Value]:
-    """The nodes below ``root``, inputs first, in the engine's own order, constants left out.
+    """The nodes below ``root``, inputs first: the engine's own order (``topological_order``).
 
     The backward pass sums each gradient in the reverse of this order, so the
-    program must use the very same one. Constants are baked into the code.
+    program must use the very same one. Constants are not in it (they are baked
+    into the code), unless the root is one: then it is the program's one leaf,
+    as it is the one node ``backward()`` walks.
     """
-    return [node for node in topological_order(root) if not node.is_constant]
+    return topological_order(root)
 
 
 def inputs_of(node: Value) -> tuple[Value | float, ...]:
@@ -206,13 +219,14 @@ def trace(root: Value) -> Trace:
     labels = {k: leaf.label for k, leaf in enumerate(leaves) if leaf.label}
     nodes = [node for node in order if node.parents]
     key_of = {id(op): key for key, op in ops.OPS.items()}  # POW and RPOW are equal strings: found by identity
-    first = len(leaves) + sum(1 for node in nodes if node.op is ops.LINEAR for x in node.parents if x.is_constant)
+    named: dict[int, str] = {}  # id(op), or id(WHOLE_POWER): the name of its template in this trace
+    first = len(leaves) + sum(1 for n in nodes if n.op is ops.LINEAR for x in n.parents if x.is_constant)
     for k, node in enumerate(nodes):
         op: ops.Op = node.op  # type: ignore[assignment]
         inputs = inputs_of(node)
         a: Any
         b: Any = None
-        name = key_of.get(id(op), op.name)
+        source: ops.Op | Template
         if op is ops.LINEAR:
             refs = []
             for x in inputs:
@@ -221,22 +235,22 @@ def trace(root: Value) -> Trace:
                     constants.append(x)
                 else:
                     refs.append(slot[x])  # type: ignore[index]
-            shape, a = "n", tuple(refs)
-            templates[name] = op.template  # type: ignore[assignment]
+            shape, a, source = "n", tuple(refs), op
         else:
             if len(inputs) > 2:
-                raise ValueError(f"compile(): the op {op.name!r} takes {len(inputs)} inputs; compile writes ops "
-                                 "of one or two inputs, and linear")
+                raise ValueError(f"compile(): the op {op.name!r} takes {len(inputs)} inputs; compile "
+                                 "writes ops of one or two inputs, and linear")
             refs2 = [x if type(x) is float else slot[x] for x in inputs]  # type: ignore[index]
             shape = "".join("c" if type(x) is float else "v" for x in inputs)
-            if op is ops.POW and shape == "vc" and inputs[1] == int(inputs[1]) != 0:  # type: ignore[arg-type]
-                name = "** whole"
-                templates[name] = WHOLE_POWER
-            elif name not in templates:
-                templates[name] = template_of(op, len(inputs))
+            whole = op is ops.POW and shape == "vc" and inputs[1] == int(inputs[1]) != 0  # type: ignore[arg-type]
+            source = WHOLE_POWER if whole else op
             a = refs2[0]
             if len(refs2) == 2:
                 b = refs2[1]
+        name = named.get(id(source))
+        if name is None:
+            whole = source is WHOLE_POWER
+            name = named[id(source)] = _add_template(templates, op, whole, len(inputs), key_of)
         kind = kinds.setdefault((name, shape), len(kinds))
         tape.append((kind, a, b))
         op_of.append(op)
@@ -244,6 +258,25 @@ def trace(root: Value) -> Trace:
         if node.label:
             labels[first + k] = node.label
     return Trace(leaves, constants, tape, list(kinds), templates, op_of, labels, slot[root], first)
+
+
+def _add_template(
+    templates: dict[str, Template], op: ops.Op, whole: bool, arity: int, key_of: dict[int, str]
+) -> str:
+    """Add the template of ``op`` (or WHOLE_POWER) to ``templates`` under a name of its own; return it.
+
+    The name is the op's key in the table (``"** whole"`` for WHOLE_POWER); an op
+    named like another op of this trace (one not in the table) gets a ``'``.
+    """
+    if whole:
+        name, template = "** whole", WHOLE_POWER
+    else:
+        helpers = {helper for other in templates.values() for helper, _ in other.helpers}
+        name, template = key_of.get(id(op), op.name), template_of(op, arity, helpers)
+    while name in templates:
+        name += "'"
+    templates[name] = template
+    return name
 
 
 # --- names ----------------------------------------------------------------------
@@ -264,8 +297,8 @@ class Names:
     def make(self, label: str, fallback: str, numbered: bool) -> str:
         base = _identifier(label) if label else ""
         if not base:
-            base, numbered = fallback, True
-        elif base[0].isdigit():
+            base, numbered = _identifier(fallback) or "node", True
+        if base[0].isdigit():
             base = f"v_{base}"
         while True:
             self.counts[base] += 1
@@ -348,7 +381,20 @@ def _contributions(t: Trace, k: int, g: str, out: str, name: list[str]) -> list[
         return found
     fields = {"g": g, "out": out, "a": _ref(a, name), "b": "" if b is None else _ref(b, name)}
     inputs = zip((a, b), shape, rules)
-    return [(x, rule.format(**fields)) for x, letter, rule in inputs if letter == "v"]
+    return [(x, rule.format(**fields) or "0.0") for x, letter, rule in inputs if letter == "v"]
+
+
+def _rules_of_constants(template: Template, fields: dict[str, str]) -> list[str]:
+    """The rules of a node whose inputs are all constants, as lines that run them and drop the shares.
+
+    Nobody needs those shares, but the engine runs the rule, and a rule that
+    calls a function can raise (``pow_backward`` at 0 ** 0.5, a defined op's):
+    then so does the program. Plain arithmetic on finite floats cannot.
+    """
+    if not template.helpers:
+        return []
+    note = "  # run as the engine does; no share is needed"
+    return [f"{rule.format(**fields)}{note}" for rule in template.backward if rule]
 
 
 def _ref(x: Ref, name: list[str]) -> str:
@@ -373,7 +419,7 @@ def _code(t: Trace) -> str:
     name = [names.make(leaf.label, "leaf", False) for leaf in t.leaves]
     name += [_const(c) for c in t.constants]
     for k, op in enumerate(t.ops):
-        name.append(names.make(t.labels.get(first + k, ""), _OP_WORDS.get(op, str(op)), False))
+        name.append(names.make(t.labels.get(first + k, ""), _OP_WORDS.get(op, op), False))
 
     grad = [f"g_{n}" for n in name]
 
@@ -394,7 +440,7 @@ def _code(t: Trace) -> str:
                 a=_ref(a, name), b="" if b is None else _ref(b, name)
             )
         forward.append(f"{name[s]} = {expression}{_comment(t.labels.get(s, ''), name[s])}")
-        if t.ops[k] in _CAN_OVERFLOW:
+        if t.ops[k] in _CAN_OVERFLOW or t.ops[k].template is None:
             checked.append(name[s])
     forward.append("# finite only if every value that could overflow silently is")
     forward += _sum("check", checked, True)
@@ -407,14 +453,24 @@ def _code(t: Trace) -> str:
             terms[target].append(term)
     backward = [f"# backward: d {root} / d node, from {root} down to the leaves, as the engine walks"]
     terminals = _terminals(t)
+    # The gradients a defined op's rule gets: checked, as the engine checks every node's (its rule
+    # need not pass an inf on), and summed from 0.0, as the engine's are (0.0 + -0.0 is 0.0).
+    defined = {first + k for k, op in enumerate(t.ops) if op.template is None}
     for s in [*range(len(name) - 1, first - 1, -1), *range(n_leaves)]:
         if s == t.root:
             backward.append(f"{grad[s]} = 1.0")
         else:
-            # A leaf's gradient starts from 0.0, as the engine's does (0.0 + -0.0 is 0.0);
-            # inside the graph the sign of a zero gradient changes no leaf's gradient.
-            backward += _sum(grad[s], terms[s], s in terminals)
-    terminal = [grad[s] for s in sorted(terminals)]
+            # A leaf's gradient starts from 0.0, as the engine's does; inside the graph the sign of
+            # a zero gradient changes no leaf's gradient (every built-in rule multiplies by it).
+            backward += _sum(grad[s], terms[s], s in terminals or s in defined)
+        if s in terminals and s >= first:
+            kind, a, b = t.tape[s - first]
+            template_name, shape = t.kinds[kind]
+            if shape != "n":
+                b_ref = "" if b is None else _ref(b, name)
+                fields = {"g": grad[s], "out": name[s], "a": _ref(a, name), "b": b_ref}
+                backward += _rules_of_constants(t.templates[template_name], fields)
+    terminal = [grad[s] for s in sorted(terminals | defined)]
     backward.append("# a gradient that overflowed has spread to the leaves: check theirs")
     backward += _sum("check", ["check", *terminal], False)
 
@@ -428,7 +484,8 @@ def _code(t: Trace) -> str:
         *(f"        {line}" for line in forward),
         "        if backward:",
         *(f"            {line}" for line in backward),
-        *_finish([f"        leaves[{k}].grad += {grad[k]}" for k in range(n_leaves)] or ["        pass"], root),
+        *_finish([f"        leaves[{k}].grad += {grad[k]}" for k in range(n_leaves)] or ["        pass"],
+                 root),
     ]
     return "\n".join(lines)
 
@@ -460,7 +517,8 @@ def _tape_code(t: Trace) -> str:
     backward: list[str] = []
     for position, kind in enumerate(order):
         template_name, shape = t.kinds[kind]
-        test = f"{'if' if position == 0 else 'elif'} kind == {kind}:  # {template_name} ({shape})"
+        said = ascii(template_name)[1:-1]  # an op's name is user text (define_op): one line of comment
+        test = f"{'if' if position == 0 else 'elif'} kind == {kind}:  # {said} ({shape})"
         template = t.templates[template_name]
         forward.append(test)
         backward.append(test)
@@ -480,7 +538,9 @@ def _tape_code(t: Trace) -> str:
         forward.append(f"    push({template.forward.format(**fields)})")
         for letter, slot, rule in zip(shape, "ab", template.backward):
             if letter == "v":
-                backward.append(f"    g[{slot}] += {rule.format(**fields)}")
+                backward.append(f"    g[{slot}] += {rule.format(**fields) or '0.0'}")
+        if "v" not in shape:
+            backward += [f"    {line}" for line in _rules_of_constants(template, fields)] or ["    pass"]
     lines = [
         f"# autograd.compile: {len(t.tape) + len(t.leaves)} nodes, {len(t.leaves)} leaves, a tape of",
         "# (kind, a, b) entries: a and b are slots of v (and of g) or constants; see autograd/compiler.py",
@@ -493,7 +553,7 @@ def _tape_code(t: Trace) -> str:
         "    try:",
         "        # forward: the op nodes in topological order, each appended to v",
         "        for kind, a, b in TAPE:",
-        *(f"            {line}" for line in forward),
+        *(f"            {line}" for line in forward or ["pass  # no op nodes: the root is a leaf"]),
         "        check = 0.0 + sum(v)  # finite only if every value is",
         "        if backward:",
         "            # backward: d root / d node, summed in g in the order the engine adds them",
@@ -501,7 +561,7 @@ def _tape_code(t: Trace) -> str:
         f"            g[{t.root}] = 1.0",
         f"            for i, (kind, a, b) in zip(range(len(v) - 1, {t.first - 1}, -1), reversed(TAPE)):",
         "                gi = g[i]",
-        *(f"                {line}" for line in backward),
+        *(f"                {line}" for line in backward or ["pass"]),
         "            check = check + sum(g)  # finite only if every gradient is too",
         *_finish(["        for leaf, gradient in zip(leaves, g):", "            leaf.grad += gradient"],
                  f"v[{t.root}]"),
@@ -637,9 +697,10 @@ def compile_graph(root: Value, form: Form = "auto") -> Program:
     exec(builtins.compile(source, filename, "exec"), namespace)
     cls = type("Program", (Program,), {"__call__": namespace["program"]})
     program: Program = cls(t, source, form, filename)
-    # Tracebacks and pdb read the lines from linecache, until the program is gone.
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    # Tracebacks and pdb read the lines from linecache, until the program is gone (the finalizer
+    # first: an interrupt between the two lines then leaves no lines behind).
     weakref.finalize(program, _release, filename, cls, namespace)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     return program
 
 
