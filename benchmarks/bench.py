@@ -327,6 +327,17 @@ def section_chain(cfg: Config) -> None:
 # --- 2. wide graph --------------------------------------------------------------
 
 
+def wide_task(engine: Any, xs: list[float], ys: list[float]) -> Callable[[], Any]:
+    """The wide graph's whole task with ``engine``: build it, run backward, return the root."""
+
+    def run() -> Any:
+        root = workloads.wide(engine, xs, ys)[0]
+        root.backward()
+        return root
+
+    return run
+
+
 def wide_floor(n: int, repeats: int) -> dict[str, list[float]]:
     """The wide graph's floor, build and backward, each as [seconds, GC seconds] (best of ``repeats``).
 
@@ -365,14 +376,6 @@ def section_wide(cfg: Config) -> None:
     def build_micrograd() -> Any:
         return workloads.wide(MicroValue, xs, ys)[0]
 
-    def whole(build: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            root = build()
-            root.backward()
-            return root
-
-        return run
-
     # The floor (again, in this process) and glassgrad take turns; micrograd, slow to build, comes after.
     best = interleaved(
         {
@@ -401,8 +404,8 @@ def section_wide(cfg: Config) -> None:
     memory = {
         "floor, fresh process": floor_memory,
         "floor, this process": floor_memory,
-        "glassgrad": peak_bytes(whole(build_glassgrad)),
-        "micrograd": peak_bytes(whole(build_micrograd)),
+        "glassgrad": peak_bytes(wide_task(Value, xs, ys)),
+        "micrograd": peak_bytes(wide_task(MicroValue, xs, ys)),
     }
     base_build, base_backward = timings["floor, fresh process"]
     base = base_build.seconds + base_backward.seconds
@@ -443,7 +446,7 @@ def section_wide(cfg: Config) -> None:
         del root
     if failed("wide memory"):
         print("  Memory held after glassgrad's backward, by the line that allocated it:")
-        print(memory_by_line(whole(build_glassgrad)))
+        print(memory_by_line(wide_task(Value, xs, ys)))
 
 
 # --- 3. reference cycles --------------------------------------------------------
@@ -454,18 +457,10 @@ def section_cycles(cfg: Config) -> None:
     heading(f"3. Reference cycles: build + backward a wide graph of {n:,} products, then drop it, GC off")
     xs, ys = workloads.wide_inputs(n, seed=2)
 
-    def build(engine: Any) -> Callable[[], Any]:
-        def run() -> Any:
-            root = workloads.wide(engine, xs, ys)[0]
-            root.backward()
-            return root
-
-        return run
-
     rows = []
     found = {}
     for name, engine in (("glassgrad", Value), ("micrograd", MicroValue)):
-        r = retention(build(engine))
+        r = retention(wide_task(engine, xs, ys))
         found[name] = r.collected_objects
         left = r.after_drop / r.held
         collected = [f"{r.collected_objects:,}", ms(r.collect_seconds), size(r.after_collect)]
@@ -483,8 +478,8 @@ def section_cycles(cfg: Config) -> None:
     print(f"\nA training-like loop, GC on: {steps} × (build {cfg.loop_n:,} products + backward + drop)")
     work = {
         "floor": lambda: floor.wide_backward(xs, ys, floor.wide_forward(xs, ys)[1]),
-        "glassgrad": build(Value),
-        "micrograd": build(MicroValue),
+        "glassgrad": wide_task(Value, xs, ys),
+        "micrograd": wide_task(MicroValue, xs, ys),
     }
     times = {name: best_of(lambda _: run(), 1, inner=steps) for name, run in work.items()}  # noqa: B023
     base = times["floor"].seconds
