@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from autograd import Value, linear
+from autograd import OPS, Value, define_op, linear
+
+Define = Callable[..., Callable[..., Any]]
 
 
 def assert_stored_as_floats(out: Value | list[Value]) -> None:
@@ -25,6 +28,26 @@ def assert_stored_as_floats(out: Value | list[Value]) -> None:
         seen.add(node)
         assert isinstance(node, Value) and type(node.data) is float and type(node.grad) is float, node
         stack.extend(node.parents)
+
+
+@contextlib.contextmanager
+def ops_restored() -> Iterator[Define]:
+    """Inside: ``define_op`` that first takes out an op of the same name; after: ``OPS`` as it was.
+
+    ``OPS`` is the one table every part reads, so ops are defined into it (a
+    name defined before, by a doctest say, is put back after).
+    """
+    before = dict(OPS)
+
+    def defining(name: str, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        OPS.pop(name, None)
+        return define_op(name, *args, **kwargs)
+
+    try:
+        yield defining
+    finally:
+        OPS.clear()
+        OPS.update(before)
 
 
 def weights() -> list[Value]:

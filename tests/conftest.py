@@ -1,4 +1,4 @@
-"""Shared test set-up: Hypothesis settings and the ``torch`` fixture.
+"""Shared test set-up: Hypothesis settings, the ``torch`` fixture and the ``define`` fixture.
 
 PyTorch is a test-only dependency used to cross-check glassgrad. Outside CI a
 missing torch skips those tests with a reason (``pytest -ra`` lists it); in CI
@@ -8,10 +8,13 @@ missing torch skips those tests with a reason (``pytest -ra`` lists it); in CI
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.checks import Define, ops_restored
 
 # No deadline: a slow example on a busy 2-core runner is not a failure (no timed tests).
 settings.register_profile(
@@ -44,3 +47,11 @@ def torch() -> ModuleType:
             pytest.fail(f"CI=true but {message}", pytrace=False)
         pytest.skip(message)
     return torch
+
+
+
+@pytest.fixture
+def define() -> Iterator[Define]:
+    """``autograd.define_op`` for one test: the table is as it was once the test ends (``ops_restored``)."""
+    with ops_restored() as defining:
+        yield defining

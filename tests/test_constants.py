@@ -69,13 +69,13 @@ def test_no_walk_visits_a_constant_and_its_grad_stays_zero() -> None:
 
 def test_numbers_of_other_types_become_float_constants() -> None:
     w = [Value(0.4), Value(-0.2)]
-    h = linear(w, np.array([0.1, 0.3]))
+    h = linear(w, np.array([0.1, 0.3]))  # type: ignore[arg-type]  # a sequence of numbers at run time
     assert type(h.data) is float and math.isclose(h.data, -0.02)
     h.backward()
     assert [v.grad for v in w] == [0.1, 0.3]
     assert [type(p) for p in h.parents] == [Value, Value, Constant, Constant]
     assert all(type(p.data) is float for p in h.parents)
-    half = (Value(1.0) * Decimal("0.5")).parents[1]
+    half = (Value(1.0) * Decimal("0.5")).parents[1]  # type: ignore[operator]  # any real number works
     assert (type(half.data), half.data) == (float, 0.5)
 
 
