@@ -41,6 +41,14 @@ and a Python ``if`` on a value took the branch it took while tracing::
 Branches inside the ops (relu at 0, sigmoid's two halves, the edges of ``**``)
 are evaluated at every call, so they follow the data.
 
+Each op is written from its record in the table (``autograd.ops.OPS``): its
+``template`` is Python text with the very arithmetic of its rules (``tanh({a})``,
+``{g} * (1.0 - {out} * {out})``). An op made with ``autograd.define_op`` has
+none: the program calls its two rules (``sin_forward(x)``,
+``sin_backward(g, out, x)[0]``), so it too gives the engine's results. One
+template is compile's own: ``x ** 2`` and other whole constant exponents are
+written ``x ** 2.0`` (``WHOLE_POWER``), not as calls of ``pow_forward``.
+
 Two forms of program, chosen by the size of the graph:
 
 * ``"code"``: straight-line code, one line per node, named after the labels
@@ -56,7 +64,9 @@ Two forms of program, chosen by the size of the graph:
 The fast path checks nothing node by node: Python raises for division by
 zero, ``log`` of a number ≤ 0 and overflow in ``exp`` and ``**``, and one sum
 of every value that could overflow silently (and of the final gradients, to
-which any gradient that overflowed spreads) says whether all were finite. If
+which any gradient that overflowed spreads; a defined op's rule need not
+spread it, so the gradients such rules get are in the sum too) says whether
+all were finite. If
 anything went wrong, the call is redone by the engine from the same leaf data
 (``_through_engine``), which raises the engine's own error, naming the op,
 the labels and the values. No ``.grad`` changes before every check passed.
@@ -164,9 +174,10 @@ class Trace:
 
     ``tape[k]`` is ``(kind, a, b)`` for the op node in slot ``first + k``, in
     topological order (inputs before the nodes that use them): ``kinds[kind]``
-    is ``(template name, shape)`` (``templates`` has each by name), where the shape says which inputs are
-    values (``v``, ``a``/``b`` a slot) and which constants (``c``, a float);
-    a ``linear`` node has ``a``, a tuple of slots, and no ``b``.
+    is ``(template name, shape)`` (``templates`` has each template by its
+    name: the op's key in the table, or ``"** whole"``), where the shape says
+    which inputs are values (``v``, ``a``/``b`` a slot) and which constants
+    (``c``, a float); a ``linear`` node has ``a``, a tuple of slots, and no ``b``.
     """
 
     leaves: list[Value]
@@ -283,11 +294,14 @@ def _add_template(
 
 
 class Names:
-    """Python names for the slots of a trace, made from labels; never a keyword or builtin.
+    """Python names for the slots of a trace, made from labels; never a name the code uses itself.
 
     A label is user text: only letters, digits and ``_`` of it are kept, so
-    ``L1.N0.w0`` is ``L1_N0_w0``; a name already taken gets ``_1``, ``_2``, ...
-    Each name ``n`` comes with its gradient's name ``g_n``, and both are unique.
+    ``L1.N0.w0`` is ``L1_N0_w0``; a node without a label is named after its op
+    (``mul1``; an op's name is user text too). A name already taken (a keyword,
+    a builtin, ``_RESERVED``, a helper of this program's templates, another
+    slot's) gets ``_1``, ``_2``, ... Each name ``n`` comes with its gradient's
+    name ``g_n``, and both are unique.
     """
 
     def __init__(self, reserved: set[str]) -> None:
@@ -332,9 +346,10 @@ def _const(x: float) -> str:
 def _sum(target: str, terms: list[str], from_zero: bool) -> list[str]:
     """Lines that set ``target`` to the sum of ``terms``, added left to right (from 0.0 if asked).
 
-    At most SUM_LIMIT terms to a line: Python's compiler recurses once per
-    ``+``. (Written as ``sum(map(mul, (a1, ...), (b1, ...)))`` instead, a
-    moons step ran 40% slower, and compiled no faster.)
+    The engine adds a node's contributions one by one, from 0.0 (``grads.get(parent, 0.0) + share``),
+    so a chain of ``+`` in the source gives the very same float on every Python (``sum()`` of floats is
+    compensated from 3.12 on, so it is not used). At most SUM_LIMIT terms to a line: Python's compiler
+    recurses once per ``+``.
     """
     head = ["0.0", *terms] if from_zero else terms
     lines = []
@@ -685,8 +700,9 @@ def compile_graph(root: Value, form: Form = "auto") -> Program:
         raise ValueError(f"compile(): form is 'auto', 'code' or 'tape', got {form!r}")
     source = _code(t) if form == "code" else _tape_code(t)
     filename = f"<autograd.compile #{next(_numbers)}>"
-    # The source holds no user text but escaped comments and identifiers made
-    # of [A-Za-z0-9_] (class Names), so executing it runs only our templates.
+    # The source holds no user text (labels, names of defined ops) but escaped
+    # comments and identifiers made of [A-Za-z0-9_] (class Names, template_of),
+    # so executing it runs only our templates and the ops' own rules.
     namespace: dict[str, Any] = {
         "__builtins__": builtins,
         **HELPERS,
