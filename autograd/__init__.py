@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 from autograd.backward import Step, backward_steps, grad
 from autograd.check import gradcheck
 from autograd.compiler import compile_graph
+from autograd.define import define_op
 from autograd.forward import Dual, forward_steps, hessian, jacobian, jvp
 from autograd.graph import topological_order
+from autograd.inputs import to_float
 from autograd.ops import OPS, Op
-from autograd.value import Constant, Value, apply, define_op, linear, no_grad, to_float
+from autograd.value import Constant, Value, apply, linear, no_grad
 
 compile = compile_graph  # use it as autograd.compile; not in __all__, where it would hide the built-in
 
@@ -28,7 +30,13 @@ if TYPE_CHECKING:
 
 # The views load on first use: the engine needs none of them, and pictures need
 # the graphviz package (about 30 modules), so `import autograd` stays quick.
-_VIEWS = {"backward_with_breakpoint": "debug", "draw_graph": "drawing", "render": "drawing", "explain": "explanation", "render_steps": "stepper"}
+_VIEWS = {
+    "backward_with_breakpoint": "debug",
+    "draw_graph": "drawing",
+    "render": "drawing",
+    "explain": "explanation",
+    "render_steps": "stepper",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -25,8 +25,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from autograd.graph import topological_order
+from autograd.inputs import to_float
 from autograd.text import describe, factor, name, number
-from autograd.value import Value, _recording, to_float
+from autograd.value import Value, _recording
 
 
 class Step(NamedTuple):
@@ -48,11 +49,8 @@ class Step(NamedTuple):
 
     def __str__(self) -> str:
         upstream = number(self.upstream)
-        line = f"{name(self.node)}: upstream {upstream}"
-        if self.contributions:
-            adds = ", ".join(f"{name(p)} += {upstream} × {factor(d)}" for p, d, _ in self.contributions)
-            line += f" → {adds}"
-        return line
+        adds = ", ".join(f"{name(p)} += {upstream} × {factor(d)}" for p, d, _ in self.contributions)
+        return f"{name(self.node)}: upstream {upstream}" + (f" → {adds}" if adds else "")
 
 
 def walk(root: Value, gradient: Any = 1.0, differentiable: bool = False) -> Iterator[tuple[Value, Any, Any]]:
@@ -65,13 +63,14 @@ def walk(root: Value, gradient: Any = 1.0, differentiable: bool = False) -> Iter
     for node in reversed(topological_order(root)):
         g = grads.pop(node)
         if type(g) is float and not math.isfinite(g):
-            raise OverflowError(f"backward: the gradient at {describe(node)} ({node.op or 'leaf'}) overflowed to {g!r}")
+            raise OverflowError(f"the gradient at {describe(node)} ({node.op or 'leaf'}) overflowed to {g!r}")
         parents = node.parents
+        shares: Any = ()  # a leaf has nothing to pass on
         try:
-            if differentiable:
+            if parents and differentiable:
                 shares = _differentiable_shares(node, g)
-            else:
-                shares = node.op.backward(g, node.data, *[p.data for p in parents]) if parents else ()  # type: ignore[attr-defined]
+            elif parents:
+                shares = node.op.backward(g, node.data, *[p.data for p in parents])  # type: ignore[attr-defined]
         except (ArithmeticError, ValueError) as e:
             raise type(e)(f"backward through {node.op}({', '.join(map(describe, parents))}): {e}") from None
         for parent, share in zip(parents, shares):
@@ -82,8 +81,6 @@ def walk(root: Value, gradient: Any = 1.0, differentiable: bool = False) -> Iter
 
 def _differentiable_shares(node: Value, g: Any) -> Any:
     """The op's rule run on Values: each share is a Value, recorded (``create_graph``)."""
-    if not node.parents:  # a leaf: its op is "", a plain str with no rule
-        return ()
     rule: Any = node.op.backward  # type: ignore[attr-defined]
     try:
         return rule(g, node, *node.parents)

@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 Formula = tuple[str, ...] | Callable[[str, list[str], int], str]
 """How ``explain`` writes d out / d input: one text per input, with ``{out}`` and
@@ -38,8 +37,7 @@ Formula = tuple[str, ...] | Callable[[str, list[str], int], str]
 an op of any number of inputs, a function of those names and the input's index)."""
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):
     """How ``autograd.compile`` writes an op, as Python text with placeholders.
 
     ``forward`` computes the result from the inputs ``{a}`` and ``{b}``;
@@ -72,21 +70,13 @@ class Op(str):
     template: Template | None
     formula: Formula | None
 
-    def __new__(
-        cls,
-        name: str,
-        forward: Callable[..., float],
-        backward: Callable[..., tuple[Any, ...]],
-        template: Template | None = None,
-        formula: Formula | None = None,
-    ) -> Op:
+    def __new__(cls, name: str, forward: Callable[..., float], backward: Callable[..., tuple[Any, ...]],
+                template: Template | None = None, formula: Formula | None = None) -> Op:
         op = super().__new__(cls, name)
         op.forward, op.backward, op.template, op.formula = forward, backward, template, formula
         return op
 
-    @property
-    def name(self) -> str:
-        return str(self)
+    name = property(str.__str__, doc="The op's name, as a plain ``str``.")
 
 
 def _number(x: Any) -> float:
@@ -95,7 +85,7 @@ def _number(x: Any) -> float:
 
 
 def _wanted(x: Any) -> bool:
-    """False for a constant (the 2 of ``x * 2``, a Value on the differentiable path): nobody needs its share."""
+    """False for a constant (the 2 of ``x * 2``, passed as a Value): nobody needs its share."""
     return not getattr(x, "is_constant", False)
 
 
@@ -162,10 +152,9 @@ def pow_forward(a: float, b: float) -> float:
     if a == 0.0 and b < 0.0:
         raise ZeroDivisionError(f"zero to a negative power: {a!r} ** {b!r}")
     try:
-        result: float = a**b
+        return float(a**b)
     except OverflowError:
         raise OverflowError(f"result too large for a float: {a!r} ** {b!r}") from None
-    return result
 
 
 def pow_backward(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
@@ -297,44 +286,44 @@ OPS: dict[str, Op] = {}
 
 def add_op(op: Op, key: str | None = None) -> Op:
     """Put ``op`` into ``OPS`` (under its name, or ``key``), refusing a name that is taken."""
-    key = key or op.name
-    if key in OPS:
+    if (key := key or op.name) in OPS:
         raise ValueError(f"an op named {key!r} exists already")
     OPS[key] = op
     return op
 
 
-def _op(name: str, forward: Callable[..., float], backward: Callable[..., tuple[Any, ...]],
-        compiled: tuple[str, tuple[str, ...]], formula: Formula, *helpers: Callable[..., Any], key: str = "") -> Op:
-    """Make an op's record and put it in the table (a built-in op's template names its helpers' functions)."""
-    template = Template(*compiled, tuple((f.__name__, f) for f in helpers))
+def _op(name: str, forward: Callable[..., float], backward: Callable[..., tuple[Any, ...]], compiled: str,
+        shares: tuple[str, ...], formula: Formula, *helpers: Callable[..., Any], key: str = "") -> Op:
+    """A built-in op's record (its template calls ``helpers``, by their names), put in the table."""
+    template = Template(compiled, shares, tuple((f.__name__, f) for f in helpers))
     return add_op(Op(name, forward, backward, template, formula), key or None)
 
 
-ADD = _op("+", add_forward, add_backward, ("{a} + {b}", ("{g}", "{g}")), ("1", "1"))
-SUB = _op("-", sub_forward, sub_backward, ("{a} - {b}", ("{g}", "-{g}")), ("1", "(-1)"))
-MUL = _op("*", mul_forward, mul_backward, ("{a} * {b}", ("{g} * {b}", "{g} * {a}")), ("{1}", "{0}"))
-DIV = _op("/", div_forward, div_backward, ("{a} / {b}", ("{g} * (1.0 / {b})", "{g} * (-{out} / {b})")),
+ADD = _op("+", add_forward, add_backward, "{a} + {b}", ("{g}", "{g}"), ("1", "1"))
+SUB = _op("-", sub_forward, sub_backward, "{a} - {b}", ("{g}", "-{g}"), ("1", "(-1)"))
+MUL = _op("*", mul_forward, mul_backward, "{a} * {b}", ("{g} * {b}", "{g} * {a}"), ("{1}", "{0}"))
+DIV = _op("/", div_forward, div_backward, "{a} / {b}", ("{g} * (1.0 / {b})", "{g} * (-{out} / {b})"),
           ("1/{1}", "(-{0}/{1}²)"))
-NEG = _op("neg", neg_forward, neg_backward, ("-{a}", ("-{g}",)), ("(-1)",))
-# Any power, through the engine's own rules: they hold its edge cases.
-POW = _op("**", pow_forward, pow_backward,
-          ("pow_forward({a}, {b})", ("pow_backward({g}, {out}, {a}, {b})[0]", "pow_backward({g}, {out}, {a}, {b})[1]")),
-          ("{1}·{0}^({1} - 1)", "{out}·log {0}"), pow_forward, pow_backward)
-# 2 ** x: a number to the power of a Value (see rpow_backward).
-RPOW = _op("**", pow_forward, rpow_backward,
-           ("pow_forward({a}, {b})", ("", "rpow_backward({g}, {out}, {a}, {b})[1]")),
-           ("{1}·{0}^({1} - 1)", "{out}·log {0}"), pow_forward, rpow_backward, key="number ** x")
-EXP = _op("exp", exp_forward, exp_backward, ("exp({a})", ("{g} * {out}",)), ("{out}",), math.exp)
-LOG = _op("log", log_forward, log_backward, ("log({a})", ("{g} * (1.0 / {a})",)), ("1/{0}",), math.log)
-TANH = _op("tanh", tanh_forward, tanh_backward, ("tanh({a})", ("{g} * (1.0 - {out} * {out})",)),
+NEG = _op("neg", neg_forward, neg_backward, "-{a}", ("-{g}",), ("(-1)",))
+# Any power, through the engine's own rules, which hold its edge cases; 2 ** x (a number to the power
+# of a Value) has a rule of its own, as the number has no share.
+_POW = ("{1}·{0}^({1} - 1)", "{out}·log {0}")
+POW = _op("**", pow_forward, pow_backward, "pow_forward({a}, {b})",
+          ("pow_backward({g}, {out}, {a}, {b})[0]", "pow_backward({g}, {out}, {a}, {b})[1]"), _POW,
+          pow_forward, pow_backward)
+RPOW = _op("**", pow_forward, rpow_backward, "pow_forward({a}, {b})",
+           ("", "rpow_backward({g}, {out}, {a}, {b})[1]"), _POW, pow_forward, rpow_backward,
+           key="number ** x")
+EXP = _op("exp", exp_forward, exp_backward, "exp({a})", ("{g} * {out}",), ("{out}",), math.exp)
+LOG = _op("log", log_forward, log_backward, "log({a})", ("{g} * (1.0 / {a})",), ("1/{0}",), math.log)
+TANH = _op("tanh", tanh_forward, tanh_backward, "tanh({a})", ("{g} * (1.0 - {out} * {out})",),
            ("(1 - {out}²)",), math.tanh)
-SIGMOID = _op("sigmoid", sigmoid_forward, sigmoid_backward,
-              ("sigmoid_forward({a})", ("{g} * ({out} * (1.0 - {out}))",)), ("{out}·(1 - {out})",), sigmoid_forward)
-SOFTPLUS = _op("softplus", softplus_forward, softplus_backward,
-               ("softplus_forward({a})", ("{g} * sigmoid_forward({a})",)), ("sigmoid({0})",),
-               softplus_forward, sigmoid_forward)
-RELU = _op("relu", relu_forward, relu_backward,
-           ("{a} if {a} > 0.0 else 0.0", ("{g} * (1.0 if {a} > 0.0 else 0.0)",)), ("[{0} > 0]",))
+SIGMOID = _op("sigmoid", sigmoid_forward, sigmoid_backward, "sigmoid_forward({a})",
+              ("{g} * ({out} * (1.0 - {out}))",), ("{out}·(1 - {out})",), sigmoid_forward)
+SOFTPLUS = _op("softplus", softplus_forward, softplus_backward, "softplus_forward({a})",
+               ("{g} * sigmoid_forward({a})",), ("sigmoid({0})",), softplus_forward, sigmoid_forward)
+RELU = _op("relu", relu_forward, relu_backward, "{a} if {a} > 0.0 else 0.0",
+           ("{g} * (1.0 if {a} > 0.0 else 0.0)",), ("[{0} > 0]",))
 # A neuron w·x (+ b): compile writes its forward itself; the shares are to each w, each x, and b.
-LINEAR = _op("linear", linear_forward, linear_backward, ("", ("{g} * {x}", "{g} * {w}", "{g}")), _linear_formula)
+LINEAR = _op("linear", linear_forward, linear_backward, "", ("{g} * {x}", "{g} * {w}", "{g}"),
+             _linear_formula)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
-import numbers
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from autograd import ops
-from autograd.ops import Formula, Op
+from autograd.inputs import to_float
+from autograd.ops import Op
 from autograd.text import describe
 
 if TYPE_CHECKING:
@@ -48,41 +48,6 @@ def no_grad() -> Iterator[None]:
         _recording.reset(token)
 
 
-def to_float(x: Any, where: str) -> float:
-    """``x`` as a finite float, or a ``TypeError``/``ValueError``/``OverflowError`` that says why not.
-
-    ``where`` names what took the number, for the message::
-
-        >>> to_float(3, "Value()")
-        3.0
-        >>> to_float(float("nan"), "Value()")
-        Traceback (most recent call last):
-        ValueError: Value() got nan; glassgrad keeps every value finite so that a bad number stops where it starts instead of spreading NaNs
-    """
-    if type(x) is not float:  # ints, numpy scalars, ... and what is not a number
-        if (
-            isinstance(x, (str, bytes, bytearray))
-            or (isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real))
-            or not hasattr(x, "__float__")
-        ):
-            raise TypeError(f"{where} takes an int or a float, got {type(x).__name__}: {x!r:.80}")
-        original = x
-        try:
-            x = float(x)
-        except (TypeError, ValueError, RuntimeError) as e:  # RuntimeError: a torch tensor of many numbers
-            raise TypeError(f"{where} takes an int or a float, got {type(x).__name__}: {e}") from None
-        except OverflowError:
-            raise OverflowError(f"{where} got a number too large for a float: {x!r:.40}") from None
-        if math.isinf(x) and original != x:  # Decimal("1e400") converts to inf
-            raise OverflowError(f"{where} got a number too large for a float: {original!r:.40}")
-    if not math.isfinite(x):
-        raise ValueError(
-            f"{where} got {x!r}; glassgrad keeps every value finite so that a bad "
-            "number stops where it starts instead of spreading NaNs"
-        )
-    return x
-
-
 class Value:
     """A scalar in a computation graph.
 
@@ -106,12 +71,12 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "parents")
     is_constant = False
 
-    def __init__(self, data: Any, label: str = "") -> None:
+    def __init__(self, data: Any, label: str = "", op: str = "", parents: tuple[Value, ...] = ()) -> None:
         self.data: float = data if type(data) is float and math.isfinite(data) else to_float(data, "Value()")
         self.grad: float = 0.0
         self.label: str = label
-        self.op: str = ""
-        self.parents: tuple[Value, ...] = ()
+        self.op: str = op  # set by apply(), with parents: a leaf has neither
+        self.parents: tuple[Value, ...] = parents
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -151,9 +116,6 @@ class Value:
 
     def __neg__(self) -> Value:
         return apply(ops.NEG, self)
-
-    def __pos__(self) -> Value:
-        return self
 
     def exp(self) -> Value:
         """e ** self."""
@@ -216,7 +178,8 @@ class Value:
         ...     print(step)
         *: upstream 1 → a += 1 × 3, 3 += 1 × 2
         a: upstream 3
-        3: upstream 2
+
+    (The 3 is a ``Constant``: nobody needs its gradient, so no step walks it.)
         """
         from autograd.backward import backward_steps
 
@@ -244,18 +207,10 @@ def _data(x: Operand) -> float:
 
 
 def _operand(x: Any, op: Op) -> Value:
-    """An operand as a Value: a number becomes a ``Constant``; anything else is a TypeError naming the op."""
+    """An operand as a Value: a number becomes a ``Constant``; anything else is an error naming the op."""
     if isinstance(x, Value):
         return x
-    if type(x) is float and math.isfinite(x):  # the common case, before the message below is made
-        return Constant(x)
-    try:
-        return Constant(to_float(x, f"operand of {op.name!r}"))
-    except TypeError:
-        raise TypeError(
-            f"unsupported operand for {op.name!r}: {type(x).__name__} {x!r:.80} "
-            "(a Value works with Values, ints and floats)"
-        ) from None
+    return Constant(x if type(x) is float and math.isfinite(x) else to_float(x, f"operand of {op.name!r}"))
 
 
 def apply(op: Op, *inputs: Operand) -> Value:
@@ -271,10 +226,7 @@ def apply(op: Op, *inputs: Operand) -> Value:
             raise OverflowError("result too large for a float")
     except (ArithmeticError, ValueError) as e:
         raise type(e)(f"{op.name}({', '.join(describe(p) for p in parents)}): {e}") from None
-    out = Value(data)
-    if _recording.get():
-        out.op, out.parents = op, parents
-    return out
+    return Value(data, "", op, parents) if _recording.get() else Value(data)
 
 
 def linear(w: Sequence[Value], x: Sequence[Operand], b: Value | None = None) -> Value:
@@ -291,43 +243,3 @@ def linear(w: Sequence[Value], x: Sequence[Operand], b: Value | None = None) -> 
     if len(w) != len(x):
         raise ValueError(f"linear: {len(w)} weights but {len(x)} inputs")
     return apply(ops.LINEAR, *w, *x) if b is None else apply(ops.LINEAR, *w, *x, b)
-
-
-def define_op(
-    name: str,
-    forward: Callable[..., float],
-    backward: Callable[..., tuple[Any, ...]],
-    formula: Formula | str | None = None,
-) -> Callable[..., Any]:
-    """Add an op to the table; returns a function that applies it to Values and numbers.
-
-    ``forward(*floats) -> float`` computes it; ``backward(g, out, *inputs)``
-    returns each input's share, ``g`` × d out / d input. Write the rule with
-    arithmetic and ops (built-in or defined), so that it also runs on Values
-    and ``grad(..., create_graph=True)`` can differentiate it again.
-    ``formula`` is how ``explain`` writes d out / d input (one text per input,
-    with ``{0}``, ``{1}``, ... for the inputs' names and ``{out}`` for the result).
-
-        >>> import math
-        >>> cos = define_op("cos", math.cos, lambda g, out, a: (-g * sin(a),), formula="(-sin {0})")
-        >>> sin = define_op("sin", math.sin, lambda g, out, a: (g * cos(a),), formula="cos {0}")
-        >>> x = Value(0.5, label="x")
-        >>> y = sin(x * 2)
-        >>> y.backward()
-        >>> x.grad == 2 * math.cos(1.0), sin(0.5) == math.sin(0.5)
-        (True, True)
-
-    The function gives a ``Value`` when any input is one, else a float, so a
-    rule that uses it works on floats as fast as on numbers. The op then works
-    in ``backward``, ``grad``, ``backward_steps``, ``explain``, the pictures,
-    ``autograd.compile`` (which calls its rules) and ``gradcheck``.
-    """
-    op = ops.add_op(Op(name, forward, backward, None, (formula,) if isinstance(formula, str) else formula))
-
-    def applied(*inputs: Operand) -> Any:
-        out = apply(op, *inputs)
-        return out if any(isinstance(x, Value) for x in inputs) else out.data
-
-    applied.__name__ = applied.__qualname__ = name
-    applied.__doc__ = f"The op {name!r} (made with autograd.define_op), on Values and numbers."
-    return applied

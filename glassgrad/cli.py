@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING
 
 from autograd.text import number
 from autograd.value import Value
+from autograd.view import write_atomically
 
 # Modules, not the `autograd` package itself: if another package called
 # `autograd` shadows glassgrad's, these still load, and main() can say so.
 # `nn` is imported where it is used, after main() has made that check.
 from autograd.view.drawing import BACKENDS, FORMATS, RenderError, render
-from autograd.view import write_atomically
 from autograd.view.expr import Expression, ExpressionError, functions
 
 if TYPE_CHECKING:

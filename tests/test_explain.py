@@ -9,8 +9,8 @@ import pytest
 
 from autograd import Value, backward_steps, linear, topological_order
 from autograd.text import describe, factor, name, number
-from autograd.view.shown import node_names
 from autograd.view.explanation import error_term, explain, explanation
+from autograd.view.shown import node_names
 from nn import MLP, error_terms, half_squared_error
 from tests.checks import neuron
 

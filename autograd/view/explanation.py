@@ -98,7 +98,7 @@ def local_formula(node: Value, i: int, names: dict[Value, str], node_inputs: Seq
     formula = getattr(node.op, "formula", None)
     if formula is None:
         return f"∂{out}/∂{p[i]}"
-    return formula(out, p, i) if callable(formula) else formula[i].format(*p, out=out)
+    return str(formula(out, p, i) if callable(formula) else formula[i].format(*p, out=out))
 
 
 class Explained(NamedTuple):

@@ -137,9 +137,8 @@ def _check(node: ast.expr) -> None:
     elif isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name not in functions():
-            raise ExpressionError(
-                f"unknown function {ast.unparse(node.func)} {_where(node)}; use one of {', '.join(functions())}"
-            )
+            called, known = ast.unparse(node.func), ", ".join(functions())
+            raise ExpressionError(f"unknown function {called} {_where(node)}; use one of {known}")
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
             raise ExpressionError(f"{name}() {_where(node)} takes exactly one argument")
         _check(node.args[0])
@@ -154,7 +153,8 @@ def _names(tree: ast.expr) -> tuple[str, ...]:
     """The variables of ``tree``, in order of first appearance, left to right."""
     # A function's name is always a call here: _check rejects it anywhere else.
     calls = functions()
-    found = [(n.lineno, n.col_offset, n.id) for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in calls]
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in calls]
+    found = [(n.lineno, n.col_offset, n.id) for n in names]
     return tuple(dict.fromkeys(name for _, _, name in sorted(found)))
 
 

@@ -1,7 +1,8 @@
 """Which nodes the views show: constants stay inline numbers unless asked for.
 
 A plain number in your code (the 2 of ``x * 2``, the ½ of a loss) is a
-``Constant``, a leaf that only the node using it uses. The pictures, ``explain`` and the HTML stepper show it there, inline (``× 0.5``),
+``Constant``, a leaf that only the node using it uses. The pictures,
+``explain`` and the HTML stepper show it there, inline (``× 0.5``),
 and give it no box and no step of its own: nobody asked for its gradient.
 With ``constants=True`` they show it as a node.
 
@@ -53,10 +54,7 @@ def shown(root: Value, constants: bool = False) -> Shown:
             order += [p for p in node.parents if p.is_constant]
         order.append(node)
     inputs: list[tuple[Value | float, ...]]
-    if constants:
-        inputs = [node.parents for node in order]
-    else:
-        inputs = [inputs_of(node) for node in order]
+    inputs = [node.parents if constants else inputs_of(node) for node in order]
     index = {node: i for i, node in enumerate(order)}
     uses = [[index[x] for x in xs if isinstance(x, Value)] for xs in inputs]
     return Shown(order, inputs, index, uses)

@@ -200,7 +200,7 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
 
 
 def _visible_names(graph: Shown) -> dict[Value, str]:
-    """Every node's name as the pictures show it (``autograd.view.escape.visible``), so the formulas use them too."""
+    """Every node's name as the pictures show it (``escape.visible``), for the formulas too."""
     return {node: visible(name) for node, name in node_names(graph).items()}
 
 

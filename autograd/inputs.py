@@ -1,0 +1,47 @@
+"""What the engine takes as a number: ``to_float``, with a message that says why not.
+
+Values hold finite floats only, so that a bad number stops where it starts
+instead of spreading NaNs. Everything that takes a number from a user (a
+``Value``, an operand, a gradient, a module's input) goes through here.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+
+def to_float(x: Any, where: str) -> float:
+    """``x`` as a finite float, or a ``TypeError``/``ValueError``/``OverflowError`` that says why not.
+
+    ``where`` names what took the number, for the message::
+
+        >>> to_float(3, "Value()")
+        3.0
+        >>> to_float("2", "Value()")
+        Traceback (most recent call last):
+        TypeError: Value() takes an int or a float, got str: '2'
+    """
+    if type(x) is not float:  # ints, numpy scalars, ... and what is not a number
+        if (
+            isinstance(x, (str, bytes, bytearray))
+            or (isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real))
+            or not hasattr(x, "__float__")
+        ):
+            raise TypeError(f"{where} takes an int or a float, got {type(x).__name__}: {x!r:.80}")
+        original = x
+        try:
+            x = float(x)
+        except (TypeError, ValueError, RuntimeError) as e:  # RuntimeError: a torch tensor of many numbers
+            raise TypeError(f"{where} takes an int or a float, got {type(x).__name__}: {e}") from None
+        except OverflowError:
+            raise OverflowError(f"{where} got a number too large for a float: {x!r:.40}") from None
+        if math.isinf(x) and original != x:  # Decimal("1e400") converts to inf
+            raise OverflowError(f"{where} got a number too large for a float: {original!r:.40}")
+    if not math.isfinite(x):
+        raise ValueError(
+            f"{where} got {x!r}; glassgrad keeps every value finite so that a bad "
+            "number stops where it starts instead of spreading NaNs"
+        )
+    return float(x)
