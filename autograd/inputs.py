@@ -45,3 +45,14 @@ def to_float(x: Any, where: str) -> float:
             "number stops where it starts instead of spreading NaNs"
         )
     return float(x)
+
+
+def to_result(x: Any, where: str) -> float:
+    """An op's result as a finite float: infinity is an ``OverflowError`` (too large), else as ``to_float``.
+
+    For the forward rules of ops defined with ``define_op``, which may give an
+    int, a NumPy number, nan or something that is not a number at all.
+    """
+    if isinstance(x, float) and math.isinf(x):
+        raise OverflowError("result too large for a float")
+    return to_float(x, where)

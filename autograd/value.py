@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from autograd import ops
-from autograd.inputs import to_float
+from autograd.inputs import to_float, to_result
 from autograd.ops import Op
 from autograd.text import describe
 
@@ -222,8 +222,8 @@ def apply(op: Op, *inputs: Operand) -> Value:
     parents = tuple([x if isinstance(x, Value) else _operand(x, op) for x in inputs])
     try:
         data = op.forward(*[p.data for p in parents])
-        if not math.isfinite(data):
-            raise OverflowError("result too large for a float")
+        if type(data) is not float or not math.isfinite(data):
+            data = to_result(data, f"the forward rule of {op.name!r}")
     except (ArithmeticError, ValueError) as e:
         raise type(e)(f"{op.name}({', '.join(describe(p) for p in parents)}): {e}") from None
     return Value(data, "", op, parents) if _recording.get() else Value(data)
