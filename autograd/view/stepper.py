@@ -174,29 +174,41 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
                 _, local, contribution = step.contributions[slot]
                 so_far[x] = so_far.get(x, 0.0) + contribution
                 referenced.add(index[x])
-                contributions.append({
-                    "parent": index[x],
-                    "formula": local_formula(step.node, slot, names, explained.inputs),
-                    "local": local, "localText": number(local),
-                    "contribution": contribution,
-                    "productText": f"{number(step.upstream)} × {factor(local)} = {number(contribution)}",
-                    "sumText": number(so_far[x], zeros=True),
-                })
+                formula = local_formula(step.node, slot, names, explained.inputs)
+                product = f"{number(step.upstream)} × {factor(local)}"
+                share = _contribution(index[x], formula, local, contribution, product, so_far[x])
+                contributions.append(share)
             referenced.add(index[step.node])
-            steps.append({
-                "node": index[step.node],
-                "upstream": step.upstream, "upstreamText": number(step.upstream),
-                "gradText": number(step.upstream, zeros=True),
-                "equation": explained.equation,
-                "errorTerm": explained.error_term,
-                "contributions": contributions,
-            })
+            steps.append(_step(index[step.node], step.upstream, explained.equation, explained.error_term,
+                               contributions))
         # Full size: the page scales the picture itself, and scrolls a big one to each step.
         dot = draw_shown(graph, show_grad=True, collapse=False, max_nodes=max_nodes, size=None).source
     finally:
         for node, grad in zip(values, saved, strict=True):
             node.grad = grad
     return _page_data(root, order, names, kept, referenced, steps), dot
+
+
+def _contribution(
+    parent: int, formula: str, local: float, contribution: float, product: str, total: float
+) -> dict[str, Any]:
+    """One contribution of a step, as the page's script reads it: ``product`` is the text of the product."""
+    return {
+        "parent": parent, "formula": formula, "local": local, "localText": number(local),
+        "contribution": contribution, "productText": f"{product} = {number(contribution)}",
+        "sumText": number(total, zeros=True),
+    }
+
+
+def _step(
+    node: int, upstream: float, equation: str, error_term: str, contributions: list[Any]
+) -> dict[str, Any]:
+    """One step, as the page's script reads it: ``upstream`` is the gradient (or, forward, the tangent)."""
+    return {
+        "node": node, "upstream": upstream, "upstreamText": number(upstream),
+        "gradText": number(upstream, zeros=True), "equation": equation, "errorTerm": error_term,
+        "contributions": contributions,
+    }
 
 
 def _visible_names(graph: Shown) -> dict[Value, str]:
@@ -262,23 +274,11 @@ def _walk_forward(
                 continue  # a constant does not move: shown inline in the formulas
             _, local, contribution = step.contributions[slot]
             referenced.add(index[x])
-            contributions.append({
-                "parent": index[x],
-                "formula": local_formula(step.node, slot, names, explained.inputs),
-                "local": local, "localText": number(local),
-                "contribution": contribution,
-                "productText": f"{number(local)} × {factor(tangent[x])} = {number(contribution)}",
-                "sumText": number(tangent[x], zeros=True),
-            })
+            formula = local_formula(step.node, slot, names, explained.inputs)
+            product = f"{number(local)} × {factor(tangent[x])}"
+            contributions.append(_contribution(index[x], formula, local, contribution, product, tangent[x]))
         referenced.add(index[step.node])
-        steps.append({
-            "node": index[step.node],
-            "upstream": step.tangent, "upstreamText": number(step.tangent),
-            "gradText": number(step.tangent, zeros=True),
-            "equation": explained.equation,
-            "errorTerm": "",
-            "contributions": contributions,
-        })
+        steps.append(_step(index[step.node], step.tangent, explained.equation, "", contributions))
     # The boxes' grad rows are where the page writes the tangents: the graph is
     # drawn while the grads hold them (so each box is sized for its number), then they are put back.
     values = shown(root).order if constants else graph.order  # (constants' grads are worked out, not set)
