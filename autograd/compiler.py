@@ -53,13 +53,13 @@ Two forms of program, chosen by the size of the graph:
 
 * ``"code"``: straight-line code, one line per node, named after the labels
   (``L1.N0.w0`` → ``L1_N0_w0``), which a debugger can step through. It is
-  the fastest to run, but Python takes about 8 µs to compile each node and
-  edge of it (a moons step: 0.6 s).
+  the fastest to run, but Python takes about 5 µs to compile each node and
+  edge of it (a moons step: 0.4 s).
 * ``"tape"``: the graph as a list of instructions (a tape), replayed by a
-  loop that is itself generated from the same templates. It compiles in a
-  few microseconds per node, about as fast as the engine builds the graph,
-  so a graph of millions of nodes compiles, and it runs several times slower
-  than ``"code"``.
+  loop that is itself generated from the same templates. It compiles in
+  about a microsecond per node, faster than the engine builds and walks the
+  graph, so a graph of millions of nodes compiles, and it runs several times
+  slower than ``"code"``.
 
 The fast path checks nothing node by node: Python raises for division by
 zero, ``log`` of a number ≤ 0 and overflow in ``exp`` and ``**``, and one sum
@@ -100,9 +100,9 @@ Form = Literal["auto", "code", "tape"]
 CODE_LIMIT = 150_000
 """``form="auto"`` writes straight-line code for graphs of up to this many nodes
 plus edges, and a tape beyond. Measured (``python -m benchmarks.bench compile``):
-a moons step (7,000 nodes, 73,000 edges) as code compiles in 0.6 s (17 engine
-steps; Python's compiler takes 80% of it) and runs at 0.7× hand-written floats;
-a chain of 10^5 steps (200,000 nodes) as a tape compiles in 0.5-0.8 s (1.3× the
+a moons step (7,000 nodes, 73,000 edges) as code compiles in 0.4 s (13 engine
+steps; Python's compiler takes most of it) and runs at 0.75× hand-written floats;
+a chain of 10^5 steps (200,000 nodes) as a tape compiles in 0.2 s (0.3× the
 engine's build + backward) and runs at 6× the floor, where code would take
 about 9 s to compile."""
 
