@@ -28,8 +28,8 @@ current ``.data``::
     g_n = g_o * (1.0 - o * o)
     g_mul1 = g_n
     g_b = 0.0 + g_n
-    g_w = 0.0 + g_mul1 * x
     g_x = 0.0 + g_mul1 * w
+    g_w = 0.0 + g_mul1 * x
 
 What is traced is the graph, not the Python that built it (as with
 ``torch.jit.trace``): numbers that were plain Python numbers are baked in,
