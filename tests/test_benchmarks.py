@@ -7,6 +7,7 @@ import doctest
 import importlib.util
 import math
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -49,11 +50,14 @@ def chain_rows(smoke_output: str) -> dict[str, str]:
 
 
 def test_chain_works_in_glassgrad_and_fails_in_micrograd(smoke_output: str) -> None:
-    assert "micrograd raises RecursionError from N = 495 on" in smoke_output
+    # where micrograd's recursive sort gives up depends on the Python (495 on 3.11, 498 on 3.13)
+    found = re.search(r"micrograd raises RecursionError from N = (\d+) on", smoke_output)
+    assert found and 400 < int(found[1]) < 1000, smoke_output[:500]
     assert "WRONG GRAD" not in smoke_output
     rows = chain_rows(smoke_output)
     assert "RecursionError" in rows["1,000"]  # at the default recursion limit
-    assert "RecursionError" not in rows["494"]  # micrograd's largest chain at the default limit
+    largest = f"{int(found[1]) - 1:,}"
+    assert "RecursionError" not in rows[largest]  # micrograd's largest chain at the default limit
     assert "(limit raised)" in rows["3,000"]  # the smoke run's stand-in for N = 10^5
     assert "micrograd runs with sys.setrecursionlimit(" in smoke_output
 
