@@ -194,6 +194,7 @@ def test_linear_node_agrees_with_torch_sum_of_products(torch: ModuleType) -> Non
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(autograd.__file__)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("ci", "exit_code", "says"),
     [("true", 1, "CI=true but PyTorch is needed"), ("", 0, "SKIPPED")],

@@ -191,6 +191,7 @@ def test_a_walk_started_in_the_middle_of_another_graph_walk() -> None:
     assert math.isclose(x.grad, 2 * 1.5 * math.exp(1.5**2), rel_tol=1e-15)
 
 
+@pytest.mark.slow
 def test_a_million_deep_chain_at_the_default_recursion_limit() -> None:
     """x -> x * 1.0001 + 0.0001, a million times: y = (x + 1) * 1.0001**n - 1."""
     n = 1_000_000

@@ -17,7 +17,9 @@ import autograd.view
 
 ROOT = Path(autograd.__file__).resolve().parents[1]
 CORE = ("value.py", "ops.py", "graph.py", "backward.py")
-ENGINE = (*CORE, "compiler.py", "check.py")
+ENGINE = sorted(p.name for p in (ROOT / "autograd").glob("*.py") if p.name != "__init__.py")
+"""Every module of the engine: the core, compile, gradcheck and their helpers (``__init__`` is the
+package's front door, which loads the views on first use)."""
 BUDGET = 350
 
 
@@ -72,7 +74,8 @@ def test_the_engine_core_is_at_most_350_lines_of_code() -> None:
     report = ", ".join(f"{name} {n}" for name, n in counts.items())
     total = sum(counts.values())
     line = f"engine core: {total} lines of code (budget {BUDGET}): {report}"
-    print(line)
+    rest = ", ".join(f"{name} {code_lines(ROOT / 'autograd' / name)}" for name in ENGINE if name not in CORE)
+    print(f"{line}\nthe rest of the engine: {rest}")
     assert total <= BUDGET, line
 
 
@@ -92,6 +95,7 @@ def _is_under(module: str, package: str) -> bool:
 
 
 def test_the_engine_imports_nothing_from_the_views_nn_or_the_cli() -> None:
+    assert {*CORE, "compiler.py", "check.py"} <= set(ENGINE)
     above = ("autograd.view", "nn", "glassgrad")
     wrong = [
         f"autograd/{name} imports {module}"
