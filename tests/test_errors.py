@@ -198,6 +198,6 @@ def test_an_int_too_large_for_a_float_is_an_overflow_error_naming_value() -> Non
 def test_operands_accept_what_value_accepts() -> None:
     from decimal import Decimal
 
-    assert (Value(1.0) + Decimal("0.5")).data == 1.5
+    assert (Value(1.0) + Decimal("0.5")).data == 1.5  # type: ignore[operator]  # any real number works
     with pytest.raises(TypeError, match=r"^operand of '\+' takes an int or a float, got str: '0.5'"):
         Value(1.0) + "0.5"  # type: ignore[operator]
