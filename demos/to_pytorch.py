@@ -24,8 +24,6 @@ import argparse
 import sys
 from typing import Any, NamedTuple
 
-import torch
-
 from nn import MLP, half_squared_error, to_torch
 
 X = (0.1, 0.3)
@@ -55,6 +53,8 @@ def seed_network() -> MLP:
 
 def compare() -> list[Row]:
     """Run the seed's forward and backward pass in both engines; the numbers side by side."""
+    import torch  # here, so that --help works without it
+
     net = seed_network()
     model = to_torch(net)  # Linear(2, 1), Sigmoid(), Linear(1, 1), Sigmoid(), in float64
 
@@ -91,7 +91,12 @@ def compare() -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)  # --help, and nothing else
-    rows = compare()
+    try:
+        rows = compare()
+    except ImportError as error:  # no PyTorch: say how to get it, in one line
+        advice = 'pip install "glassgrad[torch]"'
+        print(f"to_pytorch.py: error: this demo needs PyTorch ({error}): {advice}", file=sys.stderr)
+        return 2
     print("The seed's network in glassgrad and, through nn.to_torch, in PyTorch (float64),")
     print("after one backward pass of E = ½(y − ŷ)² at x = (0.1, 0.3), y = 1:")
     print()

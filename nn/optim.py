@@ -34,7 +34,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from autograd import Value
-from autograd.text import describe
 
 
 class Optimizer:
@@ -75,7 +74,8 @@ class Optimizer:
         for p, x in zip(self.parameters, new_data, strict=True):
             if x - x != 0.0:  # inf or nan
                 raise OverflowError(
-                    f"{type(self).__name__}.step would set {describe(p)} to {x!r} "
+                    f"{type(self).__name__}.step would set {p.label or 'a parameter'!r} = {p.data!r} "
+                    f"to {x!r} "
                     f"(grad {p.grad!r}, lr {self.lr!r}); nothing was changed"
                 )
         old_data = [p.data for p in self.parameters]

@@ -695,9 +695,10 @@ class Worksheet:
 
     def _picture(self) -> str:
         """The network and its error as SVG: inputs and weights with their numbers, results as ``?``."""
-        from autograd.view.drawing import to_svg
+        from autograd.view import to_svg
 
-        return to_svg(self._network()[2], show_grad=False, show_results=False)
+        svg: str = to_svg(self._network()[2], show_grad=False, show_results=False)
+        return svg
 
     def _parameters(self) -> list[float]:
         """The weights and biases, in the order of ``MLP.parameters()``."""

@@ -10,7 +10,19 @@ Nothing here is imported by ``import autograd``: the views load on first use
 from ``autograd`` itself.
 """
 
+from typing import Any
+
 from autograd.view.explanation import error_term
 from autograd.view.files import write_atomically
 
-__all__ = ["error_term", "write_atomically"]
+
+def __getattr__(name: str) -> Any:
+    """``to_svg`` loads the drawing view (and graphviz) on first use, as ``autograd.draw_graph`` does."""
+    if name == "to_svg":
+        from autograd.view.drawing import to_svg
+
+        return to_svg
+    raise AttributeError(f"module 'autograd.view' has no attribute {name!r}")
+
+
+__all__ = ["error_term", "to_svg", "write_atomically"]

@@ -33,9 +33,11 @@ from __future__ import annotations
 import bdb
 import inspect
 import os
+import pdb
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import autograd.ops  # binds `autograd` here, so `break autograd.ops.mul_backward` works in pdb
 from autograd.backward import backward_steps
@@ -63,7 +65,26 @@ def backward_with_breakpoint(root: Value, label: str, gradient: float = 1.0) -> 
         )
     steps = _walk(root, label, gradient, _ups_to_caller())
     # One line per node, on purpose: pdb's `n` then moves on by exactly one node.
-    for node, upstream, contributions, stop_here in steps: breakpoint() if stop_here else None
+    for node, upstream, contributions, stop_here in steps: _pause(sys._getframe()) if stop_here else None
+
+
+def _pause(frame: FrameType) -> None:
+    """``breakpoint()`` for the loop above: pdb stops in ``frame`` at its next line, the loop's next turn.
+
+    Python 3.13's ``breakpoint()`` stops on its own line instead, where ``n`` would first
+    finish the turn it is in, so pdb is started here the way it was before 3.13, on every
+    Python. A debugger of your own (``PYTHONBREAKPOINT``) gets ``breakpoint()`` itself.
+    """
+    if os.environ.get("PYTHONBREAKPOINT") or sys.breakpointhook is not sys.__breakpointhook__:
+        return breakpoint()  # "0": no stop at all
+    _Pdb().set_trace(frame)
+
+
+class _Pdb(pdb.Pdb):
+    """pdb, whose ``set_trace`` stops at the next line (before 3.13) rather than the next instruction."""
+
+    def set_stepinstr(self) -> None:
+        self.set_step()
 
 
 Contributions = tuple[tuple[Value, float, float], ...]
