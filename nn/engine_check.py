@@ -15,5 +15,6 @@ if "Value" not in vars(autograd):  # not hasattr: mypy knows glassgrad's autogra
     raise ImportError(
         f"the `autograd` package Python found ({_where}) is not glassgrad's engine (it has no Value; "
         "HIPS autograd also installs as `autograd`, into the same folder): install glassgrad in a "
-        "separate virtual environment (python3 -m venv .venv && . .venv/bin/activate && pip install .)"
+        "separate virtual environment (python3 -m venv .venv && . .venv/bin/activate && "
+        "pip install glassgrad, or pip install . in a checkout of glassgrad)"
     )

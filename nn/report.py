@@ -45,7 +45,7 @@ def neuron_terms(neuron: Neuron) -> NeuronTerms:
     """``neuron``'s error term and weight gradients from its latest forward and backward."""
     h = neuron.h
     act = neuron._activation
-    a = act.apply(h).data if act.apply is not None else h.data  # recomputed, not recorded
+    a = act.apply(h).data if act.apply is not None else h.data  # recomputed from h: the neuron keeps only h
     weights = [(w.label, x, w.data, w.grad) for w, x in zip(neuron.w, neuron.inputs, strict=True)]
     if neuron.b is not None:
         weights.append((neuron.b.label, 1.0, neuron.b.data, neuron.b.grad))

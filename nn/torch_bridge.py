@@ -27,7 +27,7 @@ anything else with a ``ValueError`` naming the module at fault:
 - weights are finite real numbers. Any floating-point dtype is read exactly
   (every float32, float16 or bfloat16 number is a Python float), on any device.
 
-PyTorch is optional (``pip install ".[torch]"``): it is imported when one of
+PyTorch is optional (``pip install "glassgrad[torch]"``): it is imported when one of
 these functions is called, never when ``nn`` is.
 """
 
@@ -54,7 +54,8 @@ def _import_torch(caller: str) -> Any:
     except ImportError as error:
         raise ImportError(
             f"nn.{caller} needs PyTorch, which could not be imported ({error}). Install it with "
-            'pip install torch, or install glassgrad with its torch extra: pip install ".[torch]"'
+            'pip install torch, or install glassgrad with its torch extra: pip install "glassgrad[torch]" '
+            '(in a checkout of glassgrad: pip install ".[torch]")'
         ) from error
 
 

@@ -1,7 +1,7 @@
-"""Ways to see the engine at work: pictures, the chain rule as text, a stepper, a debugger, a CLI.
+"""Ways to see the engine at work: pictures, the chain rule as text, a stepper, a debugger.
 
 ``drawing`` (``draw_graph``, ``render``), ``explanation`` (``explain``),
-``stepper`` (``render_steps``, a web page), ``debug`` (``backward(breakpoint_at=...)``),
+``stepper`` (``render_steps``, a web page), ``debug`` (``backward_with_breakpoint``),
 ``expr`` (the formula parser that the ``glassgrad`` command, in ``glassgrad/``, uses), ``shown``
 (one snapshot of a graph that every view reads) and ``files`` (atomic writes).
 

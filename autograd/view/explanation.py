@@ -63,8 +63,9 @@ _ACTIVATIONS = ("sigmoid", "tanh", "relu")
 def error_term(gradient: float) -> float:
     """The seed's error term of a neuron, δ = -∂E/∂h, from the gradient ∂E/∂h at its pre-activation h.
 
-    One definition for every view (``explain``, the stepper, ``nn``'s error
-    table): the seed's sign, and 0.0 rather than -0.0 when nothing reached h.
+    What ``explain``, the stepper and ``nn``'s error table show (``Neuron.delta``
+    works out the same ``0.0 - h.grad`` itself): the seed's sign, and 0.0
+    rather than -0.0 when nothing reached h.
 
     >>> error_term(-0.1218), error_term(0.0)
     (0.1218, 0.0)
