@@ -523,6 +523,7 @@ def test_python_control_flow_is_recorded_once() -> None:
 # --- any size -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_million_node_chain() -> None:
     x = Value(1.0, label="x")
     y = x

@@ -172,6 +172,7 @@ def test_a_step_reads_as_its_sum() -> None:
     assert steps == ["x: tangent 1", "*: tangent 2 = 2 (from x) + 0 (from 2)"]
 
 
+@pytest.mark.slow
 def test_forward_mode_through_a_million_deep_chain_at_the_default_recursion_limit() -> None:
     """x -> x * 1.0001 + 0.0001, a million times: d y / d x = 1.0001**n (about 10 s on this machine)."""
     n = 1_000_000

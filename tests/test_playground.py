@@ -272,6 +272,7 @@ def test_a_bad_formula_shows_one_line_and_the_page_keeps_working(page: Any) -> N
     assert text_of(page, "result") == "0.7064"
 
 
+@pytest.mark.slow
 def test_a_deep_formula_fits_the_browsers_stack(page: Any) -> None:
     """The parser's limit, MAX_DEPTH = 500 levels, is walked recursively: in a browser's stack too."""
     type_formula(page, "-" * 498 + "x", x="1.5")  # 499 levels

@@ -126,6 +126,7 @@ def test_the_users_grads_are_left_alone(tmp_path: Path) -> None:
     assert [v.grad for v in order] == [42.0] + [0.0] * (len(order) - 1)
 
 
+@pytest.mark.slow
 def test_a_huge_graph_keeps_the_steps_nearest_the_output(tmp_path: Path) -> None:
     """A chain of 100,000 operations: a page under a megabyte, written in seconds (was 27 s and 212 MiB)."""
     root = chain(100_000)
@@ -524,6 +525,7 @@ def test_the_graph_zooms_and_pans(browser: Any, tmp_path: Path) -> None:
         assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
+@pytest.mark.slow
 def test_a_huge_graph_in_the_browser(browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
