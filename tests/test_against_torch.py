@@ -206,6 +206,7 @@ def test_without_torch_the_cross_checks_fail_in_ci_and_skip_outside(
     """Run one cross-check in a fresh pytest where ``import torch`` fails."""
     (tmp_path / "torch.py").write_text('raise ImportError("torch is hidden for this test")\n')
     env = {**os.environ, "CI": ci, "PYTHONPATH": os.pathsep.join([str(tmp_path), ROOT])}
+    env.pop("GLASSGRAD_WITHOUT_TORCH", None)  # this test is about a torch that is missing by accident
     test = f"{os.path.abspath(__file__)}::test_linear_node_agrees_with_torch_sum_of_products"
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q", test],
