@@ -124,3 +124,20 @@ def run(script: str, commands: list[str], tmp_path: Path, *python_args: str) -> 
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def lines_run(call: Callable[[], object], files: Collection[str]) -> int:
+    """How many lines of ``files`` ``call`` runs: how many places ``interrupt_after`` can stop it."""
+    count = [0]
+
+    def on_line(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line":
+            count[0] += 1
+        return on_line
+
+    sys.settrace(lambda frame, event, arg: on_line if frame.f_code.co_filename in files else None)
+    try:
+        call()
+    finally:
+        sys.settrace(None)
+    return count[0]

@@ -26,7 +26,7 @@ import autograd
 from autograd import OPS, Value, apply, define_op, linear
 from autograd import compiler as compiler_module
 from autograd.compiler import HELPERS, SUM_LIMIT, compile_graph
-from tests.checks import interrupt_after
+from tests.checks import interrupt_after, lines_run
 from tests.strategies import Expression, expressions
 
 FORMS = ("code", "tape")
@@ -62,6 +62,13 @@ def assert_is_the_engine(root: Value, leaves: list[Value], form: str) -> str:
     """Compile ``root`` in ``form``; its value and the grads it adds are the engine's, bit for bit,
     also when a leaf is 0.0 and after new data. Returns the program's source."""
     program = compile_graph(root, form=form)  # type: ignore[arg-type]
+    got = same_as_the_engine(program, root, leaves)
+    assert any(g != 0.25 for g in got) or not leaves  # grads were added
+    return program.source
+
+
+def same_as_the_engine(program: Any, root: Value, leaves: list[Value]) -> list[float]:
+    """``program()`` and ``root.backward()`` from the same grads: value and grads agree, bit for bit."""
     for leaf in leaves:
         leaf.grad = 0.25  # grads accumulate onto what is there
     value = program()
@@ -71,8 +78,7 @@ def assert_is_the_engine(root: Value, leaves: list[Value], form: str) -> str:
     root.backward()
     assert bits(value) == bits(root.data)
     assert [bits(g) for g in got] == [bits(leaf.grad) for leaf in leaves]
-    assert any(g != 0.25 for g in got) or not leaves  # grads were added
-    return program.source
+    return got
 
 
 # --- every name the generated code uses for itself ---------------------------------------
@@ -300,15 +306,7 @@ def test_hostile_labels_in_random_graphs(form: str, expression: Expression, data
     program = compile_graph(root, form=form)  # type: ignore[arg-type]
     unsafe = (ast.Import, ast.ImportFrom, ast.Raise, ast.Delete)
     assert not [n for n in ast.walk(ast.parse(program.source)) if isinstance(n, unsafe)]
-    for leaf in leaves:
-        leaf.grad = 0.25
-    value = program()
-    got = [leaf.grad for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.25
-    root.backward()
-    assert bits(value) == bits(root.data)
-    assert [bits(g) for g in got] == [bits(leaf.grad) for leaf in leaves]
+    same_as_the_engine(program, root, leaves)
 
 
 # --- Ctrl-C and threads ---------------------------------------------------------------------------
@@ -325,23 +323,6 @@ def interrupt_model(w: list[Value], sin: Callable[..., Any]) -> Value:
     a = (w1 * 2 + w2).tanh() * h.sigmoid() + sin(w3)
     root: Value = a * ((w3 - 1.5) ** 2 / (w2 * w2 + 1) + w3.log()) + 2**w2
     return root
-
-
-def lines_run(call: Callable[[], object]) -> int:
-    """How many lines of autograd/*.py ``call`` runs."""
-    count = [0]
-
-    def on_line(frame: Any, event: str, arg: Any) -> Any:
-        if event == "line":
-            count[0] += 1
-        return on_line
-
-    sys.settrace(lambda frame, event, arg: on_line if frame.f_code.co_filename in ENGINE else None)
-    try:
-        call()
-    finally:
-        sys.settrace(None)
-    return count[0]
 
 
 def backward_in_another_thread(root: Value) -> bool:
@@ -368,7 +349,7 @@ def test_an_interrupt_at_any_line_of_compile_leaves_nothing_behind(form: str, de
     expected = [v.grad for v in w]
     built = interrupt_model(w, sin)  # built before the tracer: only compile is interrupted
     compile_graph(built, form=form)  # type: ignore[arg-type]  # warm: labels' names are cached after one
-    total = lines_run(lambda: compile_graph(built, form=form))  # type: ignore[arg-type]
+    total = lines_run(lambda: compile_graph(built, form=form), ENGINE)  # type: ignore[arg-type]
     assert total > 100
     cached = {name for name in linecache.cache if name.startswith("<autograd.compile")}
     for collecting, stride in ((True, 1), (False, 5)):  # with the collector off, at every 5th line

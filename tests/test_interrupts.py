@@ -13,14 +13,12 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 import pytest
 
 import autograd
 from autograd import Value, backward_steps, grad, topological_order
-from tests.checks import interrupt_after, model, reference, weights
+from tests.checks import interrupt_after, lines_run, model, reference, weights
 
 ENGINE = tuple(str(Path(autograd.__file__).parent / f"{m}.py") for m in ("value", "ops", "graph", "backward"))
 
@@ -32,23 +30,6 @@ WALKS: dict[str, Callable[[Value, list[Value]], object]] = {
     "topological_order": lambda root, w: topological_order(root),
 }
 WRITES_GRADS = {"backward", "backward_steps"}
-
-
-def _lines(call: Callable[[], object]) -> int:
-    """How many engine lines ``call`` executes."""
-    count = [0]
-
-    def on_line(frame: FrameType, event: str, arg: Any) -> Any:
-        if event == "line":
-            count[0] += 1
-        return on_line
-
-    sys.settrace(lambda frame, event, arg: on_line if frame.f_code.co_filename in ENGINE else None)
-    try:
-        call()
-    finally:
-        sys.settrace(None)
-    return count[0]
 
 
 def _walks_in_another_thread(root: Value, w: list[Value]) -> list[float]:
@@ -69,7 +50,7 @@ def test_an_interrupt_at_any_line_leaves_nothing_that_a_later_walk_trips_over(wa
     run = WALKS[walk]
     built = model(w)
     size = len(topological_order(built))
-    total = _lines(lambda: run(built, w))
+    total = lines_run(lambda: run(built, w), ENGINE)
     assert total > 50
     for v in w:
         v.grad = 0.0
