@@ -4,7 +4,7 @@
 before children; reversed, it is the order of the backward pass. It is an
 iterative depth-first search with an explicit stack, so a chain of a million
 operations needs no deep Python stack (micrograd's recursive version fails
-near 1,000). ``backward()``, ``grad()``, ``autograd.compile`` and the views
+near 500 at the default recursion limit). ``backward()``, ``grad()``, ``autograd.compile`` and the views
 all walk this one order.
 """
 

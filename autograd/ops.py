@@ -20,7 +20,7 @@ again).
 The record (``Op``) is the op's one home: its name, its two rules, and
 optionally how ``autograd.compile`` writes it (``template``) and how
 ``explain`` writes its local derivatives (``formula``). Every other part reads
-``OPS``; ``define_op`` (in ``autograd/value.py``) adds to it.
+``OPS``; ``define_op`` (in ``autograd/define.py``) adds to it.
 
 Set a breakpoint on any rule by name, e.g. ``break autograd.ops.mul_backward``.
 """

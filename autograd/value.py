@@ -191,8 +191,8 @@ class Constant(Value):
 
     It is a leaf like any other, made when the operation is made; the views
     show it as a number rather than as a node of its own. Nobody asks for a
-    constant's gradient, so a walk never fails because of one (its ``grad``
-    may read ``inf`` where that overflows).
+    constant's gradient, so no walk visits it, and none fails because of one:
+    its ``grad`` stays 0.0.
     """
 
     __slots__ = ()
