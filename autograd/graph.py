@@ -4,8 +4,8 @@
 before children; reversed, it is the order of the backward pass. It is an
 iterative depth-first search with an explicit stack, so a chain of a million
 operations needs no deep Python stack (micrograd's recursive version fails
-near 500 at the default recursion limit). ``backward()``, ``grad()``, ``autograd.compile`` and the views
-all walk this one order.
+near 500 at the default recursion limit). ``backward()``, ``grad()``,
+``autograd.compile`` and the views all walk this one order.
 """
 
 from __future__ import annotations
