@@ -65,11 +65,13 @@ def walk(root: Value, gradient: Any = 1.0, differentiable: bool = False) -> Iter
         if type(g) is float and not math.isfinite(g):
             raise OverflowError(f"the gradient at {describe(node)} ({node.op or 'leaf'}) overflowed to {g!r}")
         parents = node.parents
-        shares: Any = ()  # a leaf has nothing to pass on
+        if not parents:  # a leaf: nothing to pass on
+            yield node, g, ()
+            continue
         try:
-            if parents and differentiable:
+            if differentiable:
                 shares = _differentiable_shares(node, g)
-            elif parents:
+            else:
                 shares = node.op.backward(g, node.data, *[p.data for p in parents])  # type: ignore[attr-defined]
         except (ArithmeticError, ValueError) as e:
             raise type(e)(f"backward through {node.op}({', '.join(map(describe, parents))}): {e}") from None
