@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+import pytest
 
 from autograd import OPS, Value, define_op, linear
 
@@ -141,3 +145,50 @@ def lines_run(call: Callable[[], object], files: Collection[str]) -> int:
     finally:
         sys.settrace(None)
     return count[0]
+
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+"""Debian's chromedriver (package ``chromium-driver``), which drives Debian's ``chromium``."""
+
+
+@contextlib.contextmanager
+def headless_chromium(width: int = 1280, height: int = 1000) -> Iterator[Any]:
+    """Headless Chromium through Selenium and Debian's chromedriver, in a fresh profile removed after.
+
+    Outside CI a missing selenium, Chromium or driver skips the test with the
+    reason; in CI (``CI=true``) it fails it. The browser keeps its console log
+    (``driver.get_log("browser")``).
+    """
+    from tests.conftest import in_ci  # here, not at the top: conftest imports this module
+
+    problem = None
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as error:
+        problem = f"selenium is not installed ({error}); pip install -e '.[test]'"
+    else:
+        found = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not (found and os.path.exists(CHROMEDRIVER)):
+            problem = "no headless Chromium: apt-get install chromium chromium-driver (as .ci/run does)"
+    if problem:
+        if in_ci():
+            pytest.fail(f"CI=true but {problem}", pytrace=False)
+        pytest.skip(problem)
+    profile = tempfile.mkdtemp(prefix="glassgrad-chromium-")
+    options = webdriver.ChromeOptions()
+    for argument in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", f"--window-size={width},{height}",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -28,11 +25,11 @@ import pytest
 from autograd.view.expr import Expression
 from autograd.view.shown import shown
 from nn.seed import seed_example
+from tests.checks import headless_chromium
 from tests.conftest import in_ci
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "demos" / "playground"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 def skip_or_fail(problem: str) -> None:
@@ -90,13 +87,32 @@ def test_the_seed_and_the_cell(glue: ModuleType) -> None:
     assert "playground.py" not in failed
 
 
-def test_the_worksheet_section_says_whether_there_is_one(glue: ModuleType) -> None:
-    import nn
+SEED_ANSWERS = {"h": "-0.02", "a": "0.495", "ŷ": "0.512", "δᵒ": "0.122", "δʰ": "0.003", "ΔW": "0.0302",
+                "Δw1": "0.00015", "Δw2": "0.00045"}
+"""The seed's own hand-rounded numbers, as a learner types them."""
 
+
+def test_the_worksheet_grades_what_is_typed(glue: ModuleType) -> None:
     sheet = json.loads(glue.worksheet())
-    assert sheet["available"] == hasattr(nn, "Worksheet")
-    if sheet["available"]:
-        assert "δᵒ" in sheet["questions"]
+    assert [name for name, _ in sheet["questions"]] == list(SEED_ANSWERS)
+    assert dict(sheet["questions"])["ΔW"] == "η·δᵒ·a"
+    assert "inputs: x₁ = 0.1, x₂ = 0.3" in sheet["given"]
+    assert any(line.startswith("output error term: δᵒ = (y − ŷ)·f′(h)") for line in sheet["formulas"])
+    assert "data ?" in sheet["dot"] and "grad 0" not in sheet["dot"]  # the results are the exercise
+    assert "```answers" in sheet["markdown"]
+    seed = json.loads(glue.check_worksheet(json.dumps(SEED_ANSWERS)))
+    assert seed["ok"] and seed["first_wrong"] is None
+    assert seed["report"].startswith("8 of 8 answers right")
+    assert all(mark["correct"] for mark in seed["marks"].values()) and len(seed["marks"]) == 8
+    # the digits typed count: 0.12 is right for 0.1218, 0.123 is wrong; a blank box is not an answer
+    typed = {"δᵒ": "0.12", "ΔW": " 0.0603 ", "a": "", "h": "-0.020"}
+    some = json.loads(glue.check_worksheet(json.dumps(typed)))
+    right, rate = {"correct": True, "mistake": None}, {"correct": False, "mistake": "missing-rate"}
+    assert some["marks"] == {"h": right, "δᵒ": right, "ΔW": rate}
+    assert some["first_wrong"] == "ΔW" and "should be 0.0302" in some["report"]
+    assert not json.loads(glue.check_worksheet(json.dumps({"δᵒ": "0.123"})))["marks"]["δᵒ"]["correct"]
+    bad = json.loads(glue.check_worksheet(json.dumps({"h": "-0.02", "a": "half"})))
+    assert bad == {"error": "the answer for 'a' is not a number: 'half'", "name": "a"}
 
 
 def test_nothing_on_the_pages_paths_runs_a_program_a_thread_or_deep_recursion(
@@ -118,6 +134,7 @@ def test_nothing_on_the_pages_paths_runs_a_program_a_thread_or_deep_recursion(
         glue.stepper_page("<svg></svg>")
         assert "ŷ = 0.512" in glue.run_cell(glue.SEED_CELL)
         glue.worksheet()
+        assert json.loads(glue.check_worksheet(json.dumps(SEED_ANSWERS)))["ok"]
     finally:
         sys.setrecursionlimit(limit)
 
@@ -144,31 +161,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         httpd.server_close()
 
 
-def chromium() -> Any:
-    """Headless Chromium through Selenium and Debian's chromedriver (skipped, or failed in CI, if missing)."""
-    problem = None
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError as error:
-        problem = f"selenium is not installed ({error}); pip install -e '.[test]'"
-    else:
-        found = shutil.which("chromium") or shutil.which("chromium-browser")
-        if not (found and os.path.exists(CHROMEDRIVER)):
-            problem = "no headless Chromium: apt-get install chromium chromium-driver (as .ci/run does)"
-    if problem:
-        skip_or_fail(problem)
-    options = webdriver.ChromeOptions()
-    for argument in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tempfile.mkdtemp(prefix='glassgrad-chromium-')}", "--window-size=1400,1000",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-
-
 def started(driver: Any, url: str) -> str:
     """Open the page at ``url`` and wait until it is ready or has failed; which of the two."""
     from selenium.webdriver.support.ui import WebDriverWait
@@ -182,18 +174,12 @@ def started(driver: Any, url: str) -> str:
 @pytest.fixture(scope="module")
 def page(site: str) -> Iterator[Any]:
     """The playground, loaded in headless Chromium, started up (Python and glassgrad installed)."""
-    driver = chromium()
-    try:
+    with headless_chromium(1400, 1000) as driver:
         assert started(driver, site) == "true", status(driver)
         # every file the page fetched came from the site itself
         requests = driver.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
         assert requests and all(url.startswith(site) for url in requests), requests
         yield driver
-    finally:
-        profile = driver.capabilities.get("chrome", {}).get("userDataDir")
-        driver.quit()
-        if profile:
-            shutil.rmtree(profile, ignore_errors=True)
 
 
 def status(driver: Any) -> str:
@@ -227,10 +213,9 @@ def test_the_page_loads_with_every_part(page: Any) -> None:
         "return getComputedStyle(document.getElementById('status')).display") == "none"
     assert text_of(page, "explain").startswith("Backward pass of E = 0.1189, in 13 steps")
     assert page.execute_script("return document.getElementById('code').value").startswith("from nn import")
-    import nn
-
-    shown = not page.execute_script("return document.getElementById('worksheet').hidden")
-    assert shown == hasattr(nn, "Worksheet")  # the worksheet's place shows only where there is one
+    assert page.execute_script(
+        "return [...document.querySelectorAll('#worksheet-questions input')].map((i) => i.dataset.name)"
+    ) == list(SEED_ANSWERS)
     assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
@@ -320,6 +305,74 @@ def test_the_python_cell_prints_what_python_prints(page: Any) -> None:
     WebDriverWait(page, 30).until(lambda d: "ZeroDivisionError" in text_of(d, "output"))
 
 
+def worksheet_state(driver: Any) -> dict[str, Any]:
+    """Each answer box's mark (its class and the text beside it) and the report's lines with their classes."""
+    state: dict[str, Any] = driver.execute_script(
+        """
+        const marks = {};
+        for (const input of document.querySelectorAll('#worksheet-questions input')) {
+          const mark = document.getElementById('mark-' + input.dataset.name);
+          marks[input.dataset.name] = [input.className, mark.textContent];
+        }
+        const lines = [...document.querySelectorAll('#worksheet-report span')]
+          .map((s) => [s.className, s.textContent]);
+        return {marks: marks, lines: lines, error: document.getElementById('worksheet-error').textContent};
+        """
+    )
+    return state
+
+
+def type_answers(driver: Any, answers: dict[str, str]) -> None:
+    """Type each answer into its box as a learner does (replacing what was there), then press Check."""
+    from selenium.webdriver.common.by import By
+
+    for name, text in answers.items():
+        box = driver.find_element(By.ID, f"answer-{name}")
+        box.clear()
+        box.send_keys(text)
+    driver.find_element(By.ID, "worksheet-check").click()
+
+
+def test_the_worksheet_grades_the_seeds_numbers_and_names_the_mistake(page: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    svg = page.execute_script("return document.querySelector('#worksheet-graph svg').textContent")
+    assert "data ?" in svg and "data 0.1000" in svg and "grad 0" not in svg  # the network, results left out
+    assert page.find_element(By.ID, "worksheet-given").text.startswith("inputs: x₁ = 0.1, x₂ = 0.3")
+    type_answers(page, SEED_ANSWERS)
+    state = worksheet_state(page)
+    assert state["error"] == ""
+    assert state["marks"] == {name: ["right", "✓ right"] for name in SEED_ANSWERS}
+    assert state["lines"][0] == ["summary", "8 of 8 answers right (8 questions)"]
+    assert [kind for kind, _ in state["lines"][1:]] == ["right"] * 8
+
+    type_answers(page, {"ΔW": "0.0603"})  # η left out: 0.1218 × 0.495
+    state = worksheet_state(page)
+    assert state["marks"]["ΔW"] == ["wrong", "✗ wrong: missing-rate"]
+    assert all(state["marks"][name] == ["right", "✓ right"] for name in SEED_ANSWERS if name != "ΔW")
+    lines = state["lines"]
+    assert lines[0][1] == "7 of 8 answers right (8 questions)"
+    wrong = [text for kind, text in lines if kind == "wrong"]
+    assert len(wrong) == 1 and wrong[0].split() == ["ΔW", "=", "0.0603", "wrong", "(missing-rate)"]
+    explained = [text.strip() for kind, text in lines if kind == "explain"]
+    assert explained == [
+        "should be 0.0302 (exactly 0.0301535)",
+        "likely mistake: the learning rate η left out of the step (missing-rate)",
+        "ΔW = η·δᵒ·a = 0.5 × 0.1218 × 0.495 = 0.03015",
+    ]
+
+    type_answers(page, {"ΔW": "0.0302", "a": "half"})  # not a number: one line, the box marked
+    state = worksheet_state(page)
+    assert state["error"] == "the answer for 'a' is not a number: 'half'"
+    assert state["marks"]["a"][0] == "wrong" and state["lines"] == []
+    type_answers(page, {"a": "0.495"})
+    assert worksheet_state(page)["lines"][0][1] == "8 of 8 answers right (8 questions)"
+    # the rest of the page keeps working
+    type_formula(page, "x ** 2", x="3")
+    assert text_of(page, "result") == "9"
+    assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
 def test_a_failure_to_load_says_what_failed_in_one_line(site: str, tmp_path: Path) -> None:
     from demos.playground.build import build
     from demos.playground.serve import server
@@ -329,11 +382,10 @@ def test_a_failure_to_load_says_what_failed_in_one_line(site: str, tmp_path: Pat
     wheel.unlink()
     httpd = server(out, port=0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    driver = chromium()
     try:
-        assert started(driver, f"http://127.0.0.1:{httpd.server_address[1]}/") == "failed"
-        assert status(driver) == f"Installing glassgrad failed: wheels/{wheel.name}: HTTP 404"
+        with headless_chromium(1400, 1000) as driver:
+            assert started(driver, f"http://127.0.0.1:{httpd.server_address[1]}/") == "failed"
+            assert status(driver) == f"Installing glassgrad failed: wheels/{wheel.name}: HTTP 404"
     finally:
-        driver.quit()
         httpd.shutdown()
         httpd.server_close()

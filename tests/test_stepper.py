@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +21,7 @@ from autograd import Step, Value, backward_steps, linear
 from autograd.view.shown import shown
 from autograd.view.stepper import render_steps
 from nn import MLP, half_squared_error
-
-CHROMEDRIVER = "/usr/bin/chromedriver"
+from tests.checks import headless_chromium
 
 
 def seed_graph() -> Value:
@@ -165,36 +161,9 @@ def test_labels_cannot_break_out_of_the_page(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Chromium through Selenium and Debian's chromedriver."""
-    problem = None
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError as error:
-        problem = f"selenium is not installed ({error}); pip install -e '.[test]'"
-    else:
-        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-        if not (chromium and os.path.exists(CHROMEDRIVER)):
-            problem = "no headless Chromium: apt-get install chromium chromium-driver (as .ci/run does)"
-    if problem:
-        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
-            pytest.fail(f"CI=true but {problem}", pytrace=False)
-        pytest.skip(problem)
-
-    profile = tempfile.mkdtemp(prefix="glassgrad-chromium-")
-    options = webdriver.ChromeOptions()
-    for argument in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", "--window-size=1280,1000",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    """Headless Chromium through Selenium and Debian's chromedriver (``tests/checks.py``)."""
+    with headless_chromium(1280, 1000) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def open_page(driver: Any, path: Path) -> None:

@@ -166,42 +166,82 @@ function setUpCell() {
   });
 }
 
-// --- the worksheet, where nn.Worksheet exists ----------------------------------------
+// --- the worksheet --------------------------------------------------------------
+
+function listItems(id, lines) {
+  $(id).replaceChildren(...lines.map((line) => {
+    const item = document.createElement("li");
+    item.textContent = line;
+    return item;
+  }));
+}
+
+// glassgrad's report, a line each: a question's line (two spaces, then its name) is right, wrong or not
+// answered; the lines under the first wrong one (what it should be, the likely mistake) are marked out.
+function showReport(report, marks, questions) {
+  $("worksheet-report").replaceChildren(...report.split("\n").map((line, k) => {
+    const span = document.createElement("span");
+    const name = (/^  (\S+) +=/.exec(line) || [])[1];
+    if (k === 0) span.className = "summary";
+    else if (name in marks) span.className = marks[name].correct ? "right" : "wrong";
+    else if (questions.includes(name)) span.className = "unanswered";
+    else span.className = "explain";
+    span.textContent = line;
+    return [span, "\n"];
+  }).flat());
+}
+
+function checkWorksheet(questions) {
+  const answers = {};
+  for (const input of $("worksheet-questions").querySelectorAll("input")) answers[input.dataset.name] = input.value;
+  const result = JSON.parse(glue.check_worksheet(JSON.stringify(answers)));
+  $("worksheet-error").textContent = result.error || "";
+  for (const input of $("worksheet-questions").querySelectorAll("input")) {
+    const name = input.dataset.name;
+    const mark = result.error ? null : result.marks[name];
+    const cell = $(`mark-${name}`);
+    input.classList.toggle("right", Boolean(mark && mark.correct));
+    input.classList.toggle("wrong", Boolean(mark && !mark.correct) || result.name === name);
+    cell.className = mark ? `mark ${mark.correct ? "right" : "wrong"}` : "mark";
+    cell.textContent = !mark ? "" : mark.correct ? "✓ right" : `✗ wrong${mark.mistake ? `: ${mark.mistake}` : ""}`;
+  }
+  if (result.error) $("worksheet-report").replaceChildren();
+  else showReport(result.report, result.marks, questions);
+}
 
 function setUpWorksheet() {
   const sheet = JSON.parse(glue.worksheet());
-  if (!sheet.available) return;  // the section stays hidden
-  $("worksheet").hidden = false;
-  $("worksheet-link").hidden = false;
-  if (sheet.error) {
-    $("worksheet-report").textContent = `The worksheet could not be made: ${sheet.error}`;
-    return;
-  }
+  $("worksheet-graph").innerHTML = svgOf(sheet.dot);
+  listItems("worksheet-given", sheet.given);
+  listItems("worksheet-formulas", sheet.formulas);
   $("worksheet-sheet").textContent = sheet.markdown;
-  const box = $("worksheet-questions");
-  for (const name of sheet.questions) {
-    const label = document.createElement("label");
+  const questions = sheet.questions.map(([name]) => name);
+  $("worksheet-questions").tBodies[0].replaceChildren(...sheet.questions.map(([name, formula]) => {
+    const row = document.createElement("tr");
+    const head = document.createElement("th");
+    head.textContent = name;
+    const symbols = document.createElement("td");
+    symbols.className = "formula";
+    symbols.textContent = `= ${formula} =`;
     const input = document.createElement("input");
     input.dataset.name = name;
+    input.id = `answer-${name}`;
     input.spellcheck = false;
-    label.append(`${name} =`, input);
-    box.append(label);
-  }
-  $("worksheet-check").addEventListener("click", () => {
-    const answers = {};
-    for (const input of box.querySelectorAll("input")) answers[input.dataset.name] = input.value;
-    const result = JSON.parse(glue.check_worksheet(JSON.stringify(answers)));
-    if (result.error) {
-      $("worksheet-report").textContent = result.error;
-      return;
-    }
-    $("worksheet-report").textContent = result.report;
-    for (const input of box.querySelectorAll("input")) {
-      const mark = result.marks[input.dataset.name];
-      input.classList.toggle("right", mark === true);
-      input.classList.toggle("wrong", mark === false);
-    }
-  });
+    input.autocomplete = "off";
+    input.inputMode = "decimal";
+    input.setAttribute("aria-label", `${name} = ${formula}`);
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") checkWorksheet(questions);
+    });
+    const box = document.createElement("td");
+    box.append(input);
+    const mark = document.createElement("td");
+    mark.className = "mark";
+    mark.id = `mark-${name}`;
+    row.append(head, symbols, box, mark);
+    return row;
+  }));
+  $("worksheet-check").addEventListener("click", () => checkWorksheet(questions));
 }
 
 start().catch((error) => {

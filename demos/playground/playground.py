@@ -11,8 +11,8 @@ deeply: ``tests/test_playground.py`` checks that in CPython too.
 - ``seed()``: the seed's network: ``explain`` in the seed's notation and the
   stepper's data and DOT; ``stepper_page(svg)`` then gives the stepper itself.
 - ``run_cell(code)``: the Python cell, which is Python on purpose; what it printed.
-- ``worksheet()`` and ``check_worksheet(answers)``: the seed's worksheet, where
-  ``nn.Worksheet`` exists.
+- ``worksheet()`` and ``check_worksheet(answers)``: the seed's worksheet
+  (``nn.Worksheet``): its questions, and glassgrad's report on the answers typed.
 """
 
 from __future__ import annotations
@@ -135,35 +135,65 @@ def run_cell(code: str) -> str:
     return printed.getvalue()
 
 
-# --- the worksheet (nn.Worksheet, where it exists) ---------------------------------
+# --- the worksheet ------------------------------------------------------------------
 
-_worksheets: dict[str, Any] = {}
+_sheet: list[nn.Worksheet] = []  # the seed's worksheet, once worksheet() has made it
+
+
+def _bullets(markdown: str, heading: str) -> list[str]:
+    """The ``- `` lines of the section ``## heading`` of a worksheet's Markdown."""
+    lines = markdown.splitlines()
+    start = lines.index(f"## {heading}") + 1
+    end = next((k for k in range(start, len(lines)) if lines[k].startswith("## ")), len(lines))
+    return [line[2:] for line in lines[start:end] if line.startswith("- ")]
 
 
 def worksheet() -> str:
-    """``{"available": false}`` without ``nn.Worksheet``; else its questions and its sheet as Markdown."""
-    if not hasattr(nn, "Worksheet"):
-        return json.dumps({"available": False})
-    try:
-        sheet = nn.Worksheet.seed()
-        _worksheets["seed"] = sheet
-        return json.dumps({"available": True, "questions": list(sheet.questions),
-                           "markdown": sheet.to_markdown()})
-    except Exception as error:  # a worksheet still being built: say so, keep the page
-        return json.dumps({"available": True, "error": _one_line(error), "questions": []})
+    """The seed's worksheet (``nn.Worksheet.seed()``) for the page.
+
+    ``{"questions": [[name, formula], ...], "given", "formulas", "dot", "markdown"}``:
+    the questions in order, each with its formula in symbols (as the printed
+    worksheet has it); the given numbers and the seed's formulas, a line each;
+    the network's DOT with only the inputs' and weights' numbers (the rest is
+    the exercise); and the sheet as Markdown, for ``glassgrad check``.
+    """
+    sheet = nn.Worksheet.seed()
+    _sheet[:] = [sheet]
+    markdown = sheet.to_markdown(picture=False)  # the picture would need Graphviz's program: the page draws
+    return json.dumps({
+        "questions": [[q, sheet.formula(q, numbers=False).split(" = ", 1)[1]] for q in sheet.questions],
+        "given": _bullets(markdown, "Given"),
+        "formulas": _bullets(markdown, "The seed's formulas"),
+        "dot": draw_graph(seed_example().loss, show_grad=False, show_results=False).source,
+        "markdown": markdown,
+    })
 
 
 def check_worksheet(answers_json: str) -> str:
-    """The report on the learner's answers: ``{"ok", "report", "marks"}``, or ``{"error"}``."""
-    given = {name: str(text).strip() for name, text in json.loads(answers_json).items()}
-    answers = {name: text for name, text in given.items() if text}
-    sheet = _worksheets["seed"]
+    """Grade the learner's answers (name → the text typed; blank ones left out) with ``Worksheet.check``.
+
+    ``{"ok", "first_wrong", "report", "marks"}``: ``report`` is glassgrad's own
+    report text, and ``marks`` maps each answer to ``{"correct", "mistake"}``.
+    An answer that is not a number is ``{"error", "name"}``, in one line.
+    The text goes to ``check`` as typed, so that it is graded at the digits typed.
+    """
+    typed: dict[str, str] = json.loads(answers_json)
+    answers = {name: text.strip() for name, text in typed.items() if text.strip()}
+    sheet = _sheet[0] if _sheet else nn.Worksheet.seed()
     try:
-        try:
-            report = sheet.check(answers)  # as written, so that it is graded at the precision written
-        except TypeError:  # a worksheet that takes numbers only
-            report = sheet.check({name: float(text) for name, text in answers.items()})
-        marks = {name: bool(report[name].correct) for name in answers}
-        return json.dumps({"ok": bool(report.ok), "report": str(report), "marks": marks})
-    except Exception as error:  # a bad number, an unknown name: one line
-        return json.dumps({"error": _one_line(error)})
+        report = sheet.check(answers)
+    except (ValueError, TypeError) as error:  # "the answer for 'h' is not a number: 'abc'"
+        bad = next((name for name, text in answers.items() if not _grades(sheet, name, text)), None)
+        return json.dumps({"error": _one_line(error), "name": bad})
+    marks = {g.name: {"correct": g.correct, "mistake": g.mistake} for g in report}
+    return json.dumps({"ok": report.ok, "first_wrong": report.first_wrong, "report": str(report),
+                       "marks": marks})
+
+
+def _grades(sheet: nn.Worksheet, name: str, text: str) -> bool:
+    """Whether ``check`` takes this one answer (a number), rather than saying it is not one."""
+    try:
+        sheet.check({name: text})
+    except (ValueError, TypeError):
+        return False
+    return True
