@@ -72,7 +72,8 @@ def torch_ops(torch: ModuleType) -> dict[str, Callable[..., Any]]:
 def torch_logsumexp(torch: ModuleType, z: tuple[Any, ...]) -> Any:
     """torch.logsumexp of tensors and numbers (the numbers as tensors of the tensors' kind)."""
     like = next(t for t in z if isinstance(t, torch.Tensor))
-    return torch.logsumexp(torch.stack([t if isinstance(t, torch.Tensor) else like.new_tensor(t) for t in z]), 0)
+    tensors = [t if isinstance(t, torch.Tensor) else like.new_tensor(t) for t in z]
+    return torch.logsumexp(torch.stack(tensors), 0)
 
 
 def derivatives(expression: Expression) -> tuple[list[float], list[float], list[list[float]]]:
