@@ -88,12 +88,15 @@ import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from autograd import ops
 from autograd.graph import topological_order
 from autograd.ops import Template
 from autograd.value import Value, _recording, apply
+
+if TYPE_CHECKING:
+    from autograd.batched import Backend, BatchedProgram
 
 Form = Literal["auto", "code", "tape"]
 
@@ -698,8 +701,18 @@ class Program:
             _recording.reset(token)
 
 
-def compile_graph(root: Value, form: Form = "auto") -> Program:
+@overload
+def compile_graph(root: Value, form: Form = "auto", *, batch: None = None, backend: None = None) -> Program: ...
+@overload
+def compile_graph(root: Value, form: Form = "auto", *, batch: list[Value] | tuple[Value, ...],
+                  backend: Backend | None = None) -> BatchedProgram: ...
+def compile_graph(root: Value, form: Form = "auto", *, batch: list[Value] | tuple[Value, ...] | None = None,
+                  backend: Backend | None = None) -> Program | BatchedProgram:
     """Trace the graph below ``root`` once; return it as a ``Program`` over plain floats.
+
+    With ``batch=[leaf, ...]`` it is a batched program instead, one example's
+    graph to run over many rows (``autograd/batched.py``), on ``backend``
+    ``"numpy"`` or ``"python"``.
 
     Use it as ``autograd.compile(root)``. ``program()`` gives what
     ``root.backward()`` gives on a graph built from the leaves' current data
@@ -720,6 +733,12 @@ def compile_graph(root: Value, form: Form = "auto") -> Program:
     ``form`` is ``"code"``, ``"tape"`` or ``"auto"`` (code up to
     ``CODE_LIMIT`` nodes plus edges).
     """
+    if batch is not None or backend is not None:
+        from autograd.batched import compile_batched
+
+        if batch is None:
+            raise ValueError("compile(): backend= is for batched programs: give batch=[leaf, ...] too")
+        return compile_batched(root, batch, backend)
     t = trace(root)
     if form == "auto":
         form = "code" if t.size <= CODE_LIMIT else "tape"

@@ -214,7 +214,7 @@ def test_each_template_is_the_engines_rule(form: str, op: str) -> None:
                 lambda p, q: autograd.apply(autograd.OPS["linear"], p, p, p, p, -1.5),  # a constant bias
             ]
         elif op == "logsumexp":
-            graphs = [lambda p, q: autograd.logsumexp(p), lambda p, q: autograd.logsumexp(p, q, -1.0, 9.0 * p)]
+            graphs = [lambda p, q: autograd.logsumexp(p), lambda p, q: autograd.logsumexp(p, q, -1, 9.0 * p)]
         else:
             graphs = [lambda p, q: getattr(p, op)(), lambda p, q: getattr(q, op)()]
         for graph in graphs:
