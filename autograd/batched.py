@@ -254,7 +254,7 @@ def _python_source(code: _Code) -> str:
         "            finite = False",
         "        if finite:",
         f"            values.append({name[t.root]})",
-        f"            grads = [{shared}]",
+        f"            grads = [{shared}] if backward else []",
         "        else:  # the engine redoes the row and raises its own error, naming the row",
         "            grads = self._row_through_engine(index, row, backward, values)",
         "        if backward:",
@@ -395,7 +395,7 @@ class BatchedProgram:
                 raise ValueError("over(): no rows")
             bad = np_nonfinite(rows_np)
             if bad is not None:
-                raise ValueError(f"over(): row {bad[0]}, column {bad[1]} is {rows_np[bad]!r}; glassgrad keeps "
+                raise ValueError(f"over(): row {bad[0]}, column {bad[1]} is {float(rows_np[bad])!r}; glassgrad keeps "
                                  "every value finite")
             return rows_np if np is not None else rows_np.tolist()
         if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
