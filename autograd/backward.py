@@ -47,7 +47,7 @@ class Step(NamedTuple):
     upstream: float
     contributions: tuple[tuple[Value, float, float], ...]
 
-    __str__ = step_text
+    def __str__(self) -> str: return step_text(self)  # the text is a view's: autograd/text.py
 
 
 def walk(root: Value, gradient: Any = 1.0, differentiable: bool = False) -> Iterator[tuple[Value, Any, Any]]:

@@ -63,7 +63,6 @@ from autograd.compiler import (
     _OP_WORDS,
     HELPERS,
     Names,
-    Template,
     Trace,
     _comment,
     _const,
@@ -75,17 +74,47 @@ from autograd.compiler import (
     trace,
 )
 from autograd.inputs import to_float
+from autograd.ops import Template
 from autograd.value import Value, _recording, apply
 
 Backend = Literal["numpy", "python"]
 Reduce = Literal["mean", "sum"] | None
 
-_NUMPY_NAMES = ("where", "maximum", "exp", "log", "log1p", "expm1", "tanh", "logaddexp", "float64", "ones",
-                "isfinite", "total")
+_NUMPY_NAMES = (
+    "where",
+    "maximum",
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "tanh",
+    "logaddexp",
+    "float64",
+    "ones",
+    "isfinite",
+    "total",
+)
 """The NumPy functions the vector program calls by these names (``total`` is ``numpy.sum``)."""
 
-_PROGRAM_NAMES = frozenset({*_NUMPY_NAMES, "columns", "rows", "row", "index", "n", "values", "totals", "grads",
-                            "finite", "check", "program", "self", "backward", "leaves"})
+_PROGRAM_NAMES = frozenset(
+    {
+        *_NUMPY_NAMES,
+        "columns",
+        "rows",
+        "row",
+        "index",
+        "n",
+        "values",
+        "totals",
+        "grads",
+        "finite",
+        "check",
+        "program",
+        "self",
+        "backward",
+        "leaves",
+    }
+)
 
 # An op whose value is finite whenever its inputs are: its values need no check.
 _FINITE = (ops.NEG, ops.TANH, ops.SIGMOID, ops.SOFTPLUS, ops.RELU, ops.LOGSUMEXP)
@@ -113,15 +142,25 @@ def _twins(np: Any) -> dict[Callable[..., Any], Callable[..., Any]]:
         m = functools.reduce(np.maximum, columns)
         return m + np.log(sum(np.exp(x - m) for x in columns))
 
-    return {math.exp: np.exp, math.log: np.log, math.tanh: np.tanh, ops.sigmoid_forward: sigmoid,
-            ops.softplus_forward: softplus, ops.logsumexp_forward: logsumexp,
-            ops.linear_forward: ops.linear_forward}  # linear_forward's loop works on arrays as written
+    return {
+        math.exp: np.exp,
+        math.log: np.log,
+        math.tanh: np.tanh,
+        ops.sigmoid_forward: sigmoid,
+        ops.softplus_forward: softplus,
+        ops.logsumexp_forward: logsumexp,
+        ops.linear_forward: ops.linear_forward,
+    }  # linear_forward's loop works on arrays as written
 
 
 def _vector(template: Template) -> Template:
     """``template`` with its vector form's texts in place of those that do not work on arrays."""
-    texts = [t or f for t, f in itertools.zip_longest(template.vector, (template.forward, *template.backward),
-                                                      fillvalue="")]
+    texts = [
+        t or f
+        for t, f in itertools.zip_longest(
+            template.vector, (template.forward, *template.backward), fillvalue=""
+        )
+    ]
     return Template(texts[0], tuple(texts[1:]), template.helpers)
 
 
@@ -198,16 +237,20 @@ class _Code:
 
 def _numpy_source(code: _Code) -> str:
     t, name = code.t, code.name
-    leaves = [f"{name[s]} = columns[{code.batch[s]}]" if s in code.batch else f"{name[s]} = float64(leaves[{s}].data)"
-              for s in range(len(t.leaves))]
+    leaves = [
+        f"{name[s]} = columns[{code.batch[s]}]"
+        if s in code.batch
+        else f"{name[s]} = float64(leaves[{s}].data)"
+        for s in range(len(t.leaves))
+    ]
     root = name[t.root] if code.batched[t.root] else f"ones(n) * {name[t.root]}"
     lines = [
-        f"# autograd.compile(batch=...): {len(t.tape) + len(t.leaves)} nodes, {len(code.batch)} batch leaves,",
-        "# NumPy: each node one expression over the rows (a column), or one number if no batch leaf is below it",
+        f"# autograd.compile(batch=...): {len(t.tape) + len(t.leaves)} nodes, {len(code.batch)} batch leaves",
+        "# NumPy: each node one expression over all rows (a column), or one number if no batch leaf is below",
         "",
         "def program(self, columns, n, backward=True):",
-        '    """The root for each row and, with backward, each shared leaf\'s d root / d leaf summed over the rows,',
-        '    or None if something was not finite."""',
+        '    """The root for each row and, with backward, each shared leaf\'s d root / d leaf',
+        '    summed over the rows; None if something was not finite."""',
         "    leaves = self._leaves",
         "    try:",
         "        # the leaves: a batch leaf is its column, a shared leaf its number now",
@@ -233,11 +276,11 @@ def _python_source(code: _Code) -> str:
     batch = sorted(code.batch, key=code.batch.__getitem__)
     shared = ", ".join(code.grad[s] for s in code.shared)
     lines = [
-        f"# autograd.compile(batch=...): {len(t.tape) + len(t.leaves)} nodes, {len(code.batch)} batch leaves,",
+        f"# autograd.compile(batch=...): {len(t.tape) + len(t.leaves)} nodes, {len(code.batch)} batch leaves",
         "# Python: the straight-line program, row by row",
         "",
         "def program(self, rows, backward=True):",
-        '    """The root for each row and, with backward, each shared leaf\'s d root / d leaf summed over the rows."""',
+        '    """The root for each row and, with backward, each shared leaf\'s d root / d leaf, summed."""',
         "    leaves = self._leaves",
         "    # the shared leaves, as they are now",
         *(f"    {name[s]} = leaves[{s}].data{_comment(t.leaves[s].label, name[s])}" for s in code.shared),
@@ -309,7 +352,7 @@ class BatchedProgram:
         for template in self._trace.templates.values():
             namespace.update(template.helpers)
         if backend == "numpy":
-            np = self._np
+            np: Any = self._np
             twins = _twins(np)
             for name, f in list(namespace.items()):
                 if callable(f) and name != "__builtins__":
@@ -324,8 +367,10 @@ class BatchedProgram:
 
     def __repr__(self) -> str:
         t = self._trace
-        return (f"<autograd.compile program: {len(t.tape) + len(t.leaves)} nodes, {len(self.batch)} batch leaves,"
-                f" {self.backend}>")
+        return (
+            f"<autograd.compile program: {len(t.tape) + len(t.leaves)} nodes, {len(self.batch)} batch leaves,"
+            f" {self.backend}>"
+        )
 
     def over(self, rows: Any, reduce: Reduce = "mean") -> Any:
         """The root's value for each row; adds the mean (or sum) over the rows of d root / d leaf into
@@ -357,8 +402,10 @@ class BatchedProgram:
             means = [total / n for total in totals] if reduce == "mean" else totals
             for leaf, g in zip(self._shared, means):
                 if not math.isfinite(g):
-                    raise OverflowError(f"over(): the {reduce} over the rows of d root / d {leaf.label or 'leaf'} "
-                                        f"is {g!r}; no .grad was changed")
+                    raise OverflowError(
+                        f"over(): the {reduce} over the rows of d root / d {leaf.label or 'leaf'} "
+                        f"is {g!r}; no .grad was changed"
+                    )
             for leaf, g in zip(self._shared, means):
                 leaf.grad += g
         if is_array:
@@ -385,8 +432,10 @@ class BatchedProgram:
         np = self._np
         if type(rows).__module__ == "numpy" and hasattr(rows, "ndim"):
             if rows.ndim != 2:
-                raise ValueError(f"over(): rows must be 2-D (one row per example, one column per batch leaf), "
-                                 f"got an array of shape {rows.shape}")
+                raise ValueError(
+                    f"over(): rows must be 2-D (one row per example, one column per batch leaf), "
+                    f"got an array of shape {rows.shape}"
+                )
             if rows.dtype.kind not in "biuf":
                 raise TypeError(f"over(): rows must hold numbers, got an array of {rows.dtype}")
             rows_np = rows.astype(float)
@@ -395,16 +444,22 @@ class BatchedProgram:
                 raise ValueError("over(): no rows")
             bad = np_nonfinite(rows_np)
             if bad is not None:
-                raise ValueError(f"over(): row {bad[0]}, column {bad[1]} is {float(rows_np[bad])!r}; glassgrad keeps "
-                                 "every value finite")
+                raise ValueError(
+                    f"over(): row {bad[0]}, column {bad[1]} is {float(rows_np[bad])!r}; glassgrad keeps "
+                    "every value finite"
+                )
             return rows_np if np is not None else rows_np.tolist()
         if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
-            raise TypeError(f"over(): rows must be a 2-D array or a sequence of rows, got {type(rows).__name__}")
+            raise TypeError(
+                f"over(): rows must be a 2-D array or a sequence of rows, got {type(rows).__name__}"
+            )
         table = []
         for index, row in enumerate(rows):
             if isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
-                raise TypeError(f"over(): row {index} must be a sequence of {width} numbers, got "
-                                f"{type(row).__name__}: {row!r:.60}")
+                raise TypeError(
+                    f"over(): row {index} must be a sequence of {width} numbers, got "
+                    f"{type(row).__name__}: {row!r:.60}"
+                )
             self._check_width(len(row), index)
             table.append([to_float(x, f"over(): row {index}, column {k}") for k, x in enumerate(row)])
         if not table:
@@ -413,10 +468,14 @@ class BatchedProgram:
 
     def _check_width(self, width: int, index: int) -> None:
         if width != len(self.batch):
-            raise ValueError(f"over(): row {index} has {width} columns, but there are {len(self.batch)} batch "
-                             f"leaves ({', '.join(v.label or 'no label' for v in self.batch)})")
+            raise ValueError(
+                f"over(): row {index} has {width} columns, but there are {len(self.batch)} batch "
+                f"leaves ({', '.join(v.label or 'no label' for v in self.batch)})"
+            )
 
-    def _row_through_engine(self, index: int, row: Sequence[float], backward: bool, values: list[float]) -> list[float]:
+    def _row_through_engine(
+        self, index: int, row: Sequence[float], backward: bool, values: list[float]
+    ) -> list[float]:
         """Row ``index`` done by the engine: its graph built from the row and the shared leaves, and walked.
 
         The engine raises its own error for a row that fails, and so does this,
@@ -426,8 +485,10 @@ class BatchedProgram:
         t = self._trace
         token = _recording.set(True)  # even inside no_grad(): the copy needs its graph
         try:
-            nodes: list[Any] = [Value(row[self._batch[s]] if s in self._batch else leaf.data, leaf.label)
-                                for s, leaf in enumerate(t.leaves)]
+            nodes: list[Any] = [
+                Value(row[self._batch[s]] if s in self._batch else leaf.data, leaf.label)
+                for s, leaf in enumerate(t.leaves)
+            ]
             nodes += t.constants
             for k, (kind, a, b) in enumerate(t.tape):
                 _, shape = t.kinds[kind]
@@ -464,9 +525,13 @@ def compile_batched(root: Value, batch: Sequence[Value], backend: Backend | None
     batch = list(batch)
     for leaf in batch:
         if not isinstance(leaf, Value):
-            raise TypeError(f"compile(): batch takes leaves (Values), got {type(leaf).__name__}: {leaf!r:.60}")
+            raise TypeError(
+                f"compile(): batch takes leaves (Values), got {type(leaf).__name__}: {leaf!r:.60}"
+            )
         if leaf.parents or leaf.is_constant:
-            raise ValueError(f"compile(): a batch leaf must be a leaf Value, not the result of an op: {leaf!r}")
+            raise ValueError(
+                f"compile(): a batch leaf must be a leaf Value, not the result of an op: {leaf!r}"
+            )
     if len(set(batch)) != len(batch):
         raise ValueError("compile(): a leaf is in batch twice")
     if backend is None:
@@ -474,5 +539,7 @@ def compile_batched(root: Value, batch: Sequence[Value], backend: Backend | None
     if backend not in ("numpy", "python"):
         raise ValueError(f"compile(): backend is 'numpy' or 'python', got {backend!r}")
     if backend == "numpy" and numpy_or_none() is None:
-        raise ImportError("compile(backend='numpy') needs NumPy (pip install numpy); backend='python' needs nothing")
+        raise ImportError(
+            "compile(backend='numpy') needs NumPy (pip install numpy); backend='python' needs nothing"
+        )
     return BatchedProgram(trace(root), batch, backend)

@@ -702,7 +702,8 @@ class Program:
 
 
 @overload
-def compile_graph(root: Value, form: Form = "auto", *, batch: None = None, backend: None = None) -> Program: ...
+def compile_graph(root: Value, form: Form = "auto", *, batch: None = None, backend: None = None) -> Program:
+    ...
 @overload
 def compile_graph(root: Value, form: Form = "auto", *, batch: list[Value] | tuple[Value, ...],
                   backend: Backend | None = None) -> BatchedProgram: ...

@@ -316,7 +316,7 @@ def add_op(op: Op, key: str | None = None) -> Op:
 
 
 def _op(name: str, forward: Callable[..., float], backward: Callable[..., tuple[Any, ...]], compiled: str,
-        shares: tuple[str, ...], formula: Formula, *helpers: Callable[..., Any], key: str = "",
+        shares: tuple[str, ...], formula: Formula | None, *helpers: Callable[..., Any], key: str = "",
         vector: tuple[str, ...] = ()) -> Op:
     """A built-in op's record (its template calls ``helpers``, by their names), put in the table."""
     template = Template(compiled, shares, tuple((f.__name__, f) for f in helpers), vector)

@@ -1,4 +1,4 @@
-"""Batched programs (``autograd.compile(root, batch=[...])``, ``program.over``) against the engine, row by row.
+"""Batched programs (``autograd.compile(root, batch=[...])``, ``over``) against the engine, row by row.
 
 The python backend must give each row's gradient bit for bit as the engine
 does on that row's own graph; the numpy backend must agree to 1e-12 relative
@@ -34,9 +34,10 @@ def bits(x: float) -> str:
     return float(x).hex()
 
 
-def engine_rows(build: Callable[[list[Value]], tuple[Value, list[Value]]], rows: Sequence[Sequence[float]]
-                ) -> tuple[list[float], list[list[float]]]:
-    """Each row through the engine: build its graph from the row, backward(); its value and the shared grads."""
+def engine_rows(
+    build: Callable[[list[Value]], tuple[Value, list[Value]]], rows: Sequence[Sequence[float]]
+) -> tuple[list[float], list[list[float]]]:
+    """Each row through the engine: its graph built from the row, backward(); its value and shared grads."""
     values, grads = [], []
     for row in rows:
         root, shared = build([Value(x) for x in row])
@@ -63,8 +64,10 @@ def close(a: float, b: float, scale: float) -> bool:
 # --- random graphs ------------------------------------------------------------------
 
 
-def graph_of(expression: Expression, batch_positions: list[int]) -> Callable[[list[Value]], tuple[Value, list[Value]]]:
-    """A builder: the expression's graph with the inputs at ``batch_positions`` from a row, the rest shared."""
+def graph_of(
+    expression: Expression, batch_positions: list[int]
+) -> Callable[[list[Value]], tuple[Value, list[Value]]]:
+    """A builder: the expression's graph, the inputs at ``batch_positions`` from a row, the rest shared."""
     shared_positions = [i for i in range(len(expression.inputs)) if i not in batch_positions]
 
     def build(row: list[Value]) -> tuple[Value, list[Value]]:
@@ -78,9 +81,13 @@ def graph_of(expression: Expression, batch_positions: list[int]) -> Callable[[li
 
 @settings(max_examples=60)
 @given(expression=expressions(max_inputs=4, max_steps=8), data=st.data())
-def test_random_graphs_over_random_rows_are_the_engine_row_by_row(expression: Expression, data: st.DataObject) -> None:
+def test_random_graphs_over_random_rows_are_the_engine_row_by_row(
+    expression: Expression, data: st.DataObject
+) -> None:
     n_inputs = len(expression.inputs)
-    batch_positions = data.draw(st.lists(st.integers(0, n_inputs - 1), unique=True, max_size=n_inputs), "batch")
+    batch_positions = data.draw(
+        st.lists(st.integers(0, n_inputs - 1), unique=True, max_size=n_inputs), "batch"
+    )
     # rows near the traced example, where every op is defined (the strategies keep a margin)
     noise = st.floats(-0.02, 0.02, allow_nan=False)
     rows = data.draw(st.lists(st.tuples(*[noise for _ in batch_positions]), min_size=1, max_size=5), "rows")
@@ -110,7 +117,9 @@ def test_random_graphs_over_random_rows_are_the_engine_row_by_row(expression: Ex
             scale = [sum(abs(row[k]) for row in grads) for k in range(len(shared))]
             assert all(close(a, b, 0.0) for a, b in zip(got, values, strict=True)), (got, values)
             assert all(close(v.grad, 0.25 + g, s) for v, g, s in zip(shared, want, scale, strict=True)), (
-                [v.grad for v in shared], want)
+                [v.grad for v in shared],
+                want,
+            )
 
 
 def moons_example(model: MLP) -> tuple[Value, list[Value]]:
@@ -155,8 +164,11 @@ def test_reduce_none_changes_no_grad_and_values_come_back_as_given(backend: str)
     assert w.grad == 7.0 and x.grad == 0.0
     got = program.over(np.array([[0.5], [-1.0]]), reduce="sum")
     assert isinstance(got, np.ndarray)
-    assert math.isclose(w.grad - 7.0, (0.5 * (1 - math.tanh(1.5) ** 2) + 1.0) + (-(1 - math.tanh(-3.0) ** 2) + 1.0),
-                        rel_tol=1e-12)
+    assert math.isclose(
+        w.grad - 7.0,
+        (0.5 * (1 - math.tanh(1.5) ** 2) + 1.0) + (-(1 - math.tanh(-3.0) ** 2) + 1.0),
+        rel_tol=1e-12,
+    )
     assert program.leaves == [w] and program.batch == [x]
 
 
@@ -232,15 +244,42 @@ def test_bad_batches_and_backends() -> None:
         autograd.compile(y, backend="python")  # type: ignore[call-overload]
 
 
-HOSTILE = ["columns", "n", "total", "ones", "leaves", "row", "rows", "index", "values", "totals", "grads", "check",
-           "finite", "float64", "where", "exp", "g_x", "x; import os", "'\n)", "1x", "", "self", "backward",
-           "program", "isfinite", "logsumexp_forward", "maximum"]
+HOSTILE = [
+    "columns",
+    "n",
+    "total",
+    "ones",
+    "leaves",
+    "row",
+    "rows",
+    "index",
+    "values",
+    "totals",
+    "grads",
+    "check",
+    "finite",
+    "float64",
+    "where",
+    "exp",
+    "g_x",
+    "x; import os",
+    "'\n)",
+    "1x",
+    "",
+    "self",
+    "backward",
+    "program",
+    "isfinite",
+    "logsumexp_forward",
+    "maximum",
+]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_hostile_labels_on_batch_leaves_and_parameters(backend: str) -> None:
     rows = [[0.5, 1.0], [-0.3, 2.0], [1.2, -1.0]]
     for label in HOSTILE:
+
         def build(row: list[Value], label: str = label) -> tuple[Value, list[Value]]:
             x, y = row
             x.label, y.label = label, label
@@ -312,8 +351,10 @@ def test_without_numpy_the_python_backend_is_the_default() -> None:
 # --- logsumexp and cross_entropy against PyTorch -----------------------------------------
 
 
-@pytest.mark.parametrize("logits", [[0.1, -2.0, 3.0], [1000.0, 999.0, -1000.0, 0.0], [-800.0, -801.5], [5.0],
-                                    [700.0, 710.0, 720.0, 730.0]])
+@pytest.mark.parametrize(
+    "logits",
+    [[0.1, -2.0, 3.0], [1000.0, 999.0, -1000.0, 0.0], [-800.0, -801.5], [5.0], [700.0, 710.0, 720.0, 730.0]],
+)
 def test_logsumexp_and_cross_entropy_against_torch(torch: Any, logits: list[float]) -> None:
     for target in range(len(logits)):
         one_hot = [1.0 if k == target else 0.0 for k in range(len(logits))]
@@ -346,12 +387,17 @@ def test_cross_entropy_over_rows_with_one_hot_batch_leaves_against_torch(torch: 
     rows = np.column_stack([features, np.eye(3)[labels]])
     got = autograd.compile(loss, batch=[*x, *y], backend=backend).over(rows)  # type: ignore[arg-type]
     net = to_torch(model)
-    t_loss = torch.nn.functional.cross_entropy(net(torch.tensor(features)), torch.tensor(labels), reduction="none")
+    t_loss = torch.nn.functional.cross_entropy(
+        net(torch.tensor(features)), torch.tensor(labels), reduction="none"
+    )
     t_loss.mean().backward()
     assert np.allclose(got, t_loss.detach().numpy(), rtol=1e-12, atol=1e-12)
     linears = [m for m in net if isinstance(m, torch.nn.Linear)]
     for layer, linear in zip(model.layers, linears, strict=True):
         for j, neuron in enumerate(layer.neurons):
-            assert np.allclose([w.grad for w in neuron.w], linear.weight.grad[j].tolist(), rtol=1e-10, atol=1e-13)
-            assert neuron.b is not None and math.isclose(neuron.b.grad, linear.bias.grad[j].item(), rel_tol=1e-10,
-                                                         abs_tol=1e-13)
+            assert np.allclose(
+                [w.grad for w in neuron.w], linear.weight.grad[j].tolist(), rtol=1e-10, atol=1e-13
+            )
+            assert neuron.b is not None and math.isclose(
+                neuron.b.grad, linear.bias.grad[j].item(), rel_tol=1e-10, abs_tol=1e-13
+            )
