@@ -695,7 +695,7 @@ def section_compile(cfg: Config) -> None:
 
 
 def batched_moons_step(
-    sizes: list[int], start: Any, X: list[list[float]], Y: list[float], lr: float, backend: str = "numpy"
+    sizes: list[int], start: Any, X: list[list[float]], Y: list[float], lr: float, backend: Any = "numpy"
 ) -> Callable[[], float]:
     """The moons step through ``program.over``: one point's graph (x1, x2, y batch leaves), compiled once.
 
@@ -710,8 +710,8 @@ def batched_moons_step(
     sgd = SGD(model.parameters(), lr=lr)
     x1, x2, y = Value(0.0, label="x1"), Value(0.0, label="x2"), Value(1.0, label="y")
     loss = workloads.hinge_loss([model([x1, x2])], [y], model.parameters())  # type: ignore[list-item]
-    program = autograd.compile(loss, batch=[x1, x2, y], backend=backend)  # type: ignore[arg-type]
-    rows = [[a, b, c] for (a, b), c in zip(X, Y, strict=True)]
+    program = autograd.compile(loss, batch=[x1, x2, y], backend=backend)
+    rows: Any = [[a, b, c] for (a, b), c in zip(X, Y, strict=True)]
     if backend == "numpy":
         import numpy
 
@@ -741,14 +741,14 @@ def torch_moons_step(
         for linear, (rows, biases) in zip(layers, start, strict=True):
             linear.weight.copy_(torch.tensor(rows, dtype=torch.float64))
             linear.bias.copy_(torch.tensor(biases, dtype=torch.float64))
-    params = [p for linear in layers for p in linear.parameters()]
+    params: list[Any] = [p for linear in layers for p in linear.parameters()]
     inputs, targets = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
 
     def step() -> float:
         h = inputs
         for i, linear in enumerate(layers):
             h = linear(h) if i == len(layers) - 1 else torch.relu(linear(h))
-        loss = torch.relu(1 - targets * h[:, 0]).mean() + 1e-4 * sum((p * p).sum() for p in params)
+        loss: Any = torch.relu(1 - targets * h[:, 0]).mean() + 1e-4 * sum((p * p).sum() for p in params)
         for p in params:
             p.grad = None
         loss.backward()
