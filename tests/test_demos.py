@@ -77,6 +77,22 @@ def test_moons_full_recipe_reaches_95_percent() -> None:
     assert acc >= 0.95
 
 
+def test_moons_batched_training_is_the_engines_to_1e_12() -> None:
+    moons = load_demo("moons")
+    points, labels = moons.make_moons(100, noise=0.1, seed=1)
+    results = {}
+    for how in ("batched", "engine", "compiled"):
+        model = moons.MLP(2, [16, 16, 1], seed=1)
+        loss, acc = moons.train(model, points, labels, steps=15, progress=False, how=how)
+        results[how] = (loss, acc, [p.data for p in model.parameters()])
+    engine = results["engine"]
+    assert results["compiled"] == engine  # bit for bit
+    loss, acc, weights = results["batched"]
+    assert math.isclose(loss, engine[0], rel_tol=1e-12) and acc == engine[1]
+    pairs = zip(weights, engine[2], strict=True)
+    assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15) for a, b in pairs)
+
+
 def test_make_moons_is_seeded_and_shaped() -> None:
     moons = load_demo("moons")
     points, labels = moons.make_moons(100, noise=0.1, seed=1)
