@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     train_at, test_at = split(len(images), len(images) // 5, args.seed)
     model = MLP(PIXELS, [32, CLASSES], seed=args.seed)
     print(
-        f"{model}: {len(model.parameters())} parameters; {len(train_at)} training and {len(test_at)} test images"
+        f"{model}: {len(model.parameters())} parameters; {len(train_at)} training, {len(test_at)} test images"
     )
 
     start = time.perf_counter()
