@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
@@ -79,7 +79,6 @@ def graph_of(
     return build
 
 
-@settings(max_examples=60)
 @given(expression=expressions(max_inputs=4, max_steps=8), data=st.data())
 def test_random_graphs_over_random_rows_are_the_engine_row_by_row(
     expression: Expression, data: st.DataObject
