@@ -18,7 +18,7 @@ from autograd.forward import Dual, forward_steps, hessian, jacobian, jvp
 from autograd.graph import topological_order
 from autograd.inputs import to_float
 from autograd.ops import OPS, Op
-from autograd.value import Constant, Value, apply, linear, no_grad
+from autograd.value import Constant, Value, apply, linear, logsumexp, no_grad
 
 compile = compile_graph  # use it as autograd.compile; not in __all__, where it would hide the built-in
 
@@ -66,6 +66,7 @@ __all__ = [
     "jacobian",
     "jvp",
     "linear",
+    "logsumexp",
     "no_grad",
     "render",
     "render_steps",

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from autograd.graph import topological_order
-from autograd.inputs import to_float
-from autograd.text import describe, factor, name, number
+from autograd.inputs import to_float, values
+from autograd.text import describe, step_text
 from autograd.value import Value, _recording
 
 
@@ -47,10 +47,7 @@ class Step(NamedTuple):
     upstream: float
     contributions: tuple[tuple[Value, float, float], ...]
 
-    def __str__(self) -> str:
-        upstream = number(self.upstream)
-        adds = ", ".join(f"{name(p)} += {upstream} × {factor(d)}" for p, d, _ in self.contributions)
-        return f"{name(self.node)}: upstream {upstream}" + (f" → {adds}" if adds else "")
+    def __str__(self) -> str: return step_text(self)  # the text is a view's: autograd/text.py
 
 
 def walk(root: Value, gradient: Any = 1.0, differentiable: bool = False) -> Iterator[tuple[Value, Any, Any]]:
@@ -68,11 +65,9 @@ def walk(root: Value, gradient: Any = 1.0, differentiable: bool = False) -> Iter
         if not parents:  # a leaf: nothing to pass on
             yield node, g, ()
             continue
-        try:
-            if differentiable:
-                shares = _differentiable_shares(node, g)
-            else:
-                shares = node.op.backward(g, node.data, *[p.data for p in parents])  # type: ignore[attr-defined]
+        try:  # the op's rule: each parent's share of g
+            shares = (_differentiable_shares(node, g) if differentiable
+                      else node.op.backward(g, node.data, *[p.data for p in parents]))  # type: ignore[attr-defined]
         except (ArithmeticError, ValueError) as e:
             raise type(e)(f"backward through {node.op}({', '.join(map(describe, parents))}): {e}") from None
         for parent, share in zip(parents, shares):
@@ -128,10 +123,7 @@ def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> 
 
     An input that ``output`` does not depend on gets 0.
     """
-    inputs = list(inputs)
-    for v in (output, *inputs):
-        if not isinstance(v, Value):
-            raise TypeError(f"grad() takes Values, got {type(v).__name__}: {v!r:.80}")
+    output, *inputs = values([output, *inputs], "grad()")
     wanted = set(inputs)
     found = {node: g for node, g, _ in walk(output, 1.0, create_graph and _recording.get()) if node in wanted}
     return [g if isinstance(g, Value) else Value(g) for g in (found.get(v, 0.0) for v in inputs)]

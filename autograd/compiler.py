@@ -88,12 +88,15 @@ import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from autograd import ops
 from autograd.graph import topological_order
 from autograd.ops import Template
 from autograd.value import Value, _recording, apply
+
+if TYPE_CHECKING:
+    from autograd.batched import Backend, BatchedProgram
 
 Form = Literal["auto", "code", "tape"]
 
@@ -145,6 +148,9 @@ def template_of(op: ops.Op, arity: int, taken: set[str] | frozenset[str] = froze
         k += 1
         word = f"{base}_{k}"
     f, b = f"{word}_forward", f"{word}_backward"
+    if arity > 2:  # any number of inputs: {args} are all of them, {i} the index of the share's
+        share = f"{b}({{g}}, {{out}}, {{args}})[{{i}}]"
+        return Template(f"{f}({{args}})", (share,), ((f, op.forward), (b, op.backward)))
     args = ", ".join(("{a}", "{b}")[:arity])
     return Template(f"{f}({args})", tuple(f"{b}({{g}}, {{out}}, {args})[{k}]" for k in range(arity)),
                     ((f, op.forward), (b, op.backward)))
@@ -232,8 +238,8 @@ def trace(root: Value) -> Trace:
     key_of = {id(op): key for key, op in ops.OPS.items()}  # POW and RPOW are equal strings: found by identity
     named: dict[int, str] = {}  # id(op), or id(WHOLE_POWER): the name of its template in this trace
     kind_of: dict[tuple[int, str], int] = {}  # (the same id, shape): its kind
-    first = len(leaves) + sum(1 for n in nodes if n.op is ops.LINEAR for x in n.parents if x.is_constant)
-    linear, power = ops.LINEAR, ops.POW
+    first = len(leaves) + sum(1 for n in nodes if _slotted(n) for x in n.parents if x.is_constant)
+    linear, power, lse = ops.LINEAR, ops.POW, ops.LOGSUMEXP
     s = first
     for node in nodes:  # the loop of every compile: written out for speed (10^5 nodes in 0.1 s)
         op: ops.Op = node.op  # type: ignore[assignment]
@@ -241,7 +247,7 @@ def trace(root: Value) -> Trace:
         a: Any
         b: Any = None
         source: ops.Op | Template = op
-        if op is linear:
+        if op is linear or op is lse or len(parents) > 2:  # "n" (linear), or "*": any number
             refs = []
             for x in parents:
                 if x.is_constant:
@@ -249,7 +255,7 @@ def trace(root: Value) -> Trace:
                     constants.append(x.data)
                 else:
                     refs.append(slot[x])
-            shape, a = "n", tuple(refs)
+            shape, a = "n" if op is linear else "*", tuple(refs)
         elif len(parents) == 2:
             x, y = parents
             a, shape = (x.data, "c") if x.is_constant else (slot[x], "v")
@@ -259,12 +265,9 @@ def trace(root: Value) -> Trace:
                     source = WHOLE_POWER
             else:
                 b, shape = slot[y], shape + "v"
-        elif len(parents) == 1:
+        else:
             (x,) = parents
             a, shape = (x.data, "c") if x.is_constant else (slot[x], "v")
-        else:
-            raise ValueError(f"compile(): the op {op.name!r} takes {len(parents)} inputs; compile "
-                             "writes ops of one or two inputs, and linear")
         kind = kind_of.get((id(source), shape))
         if kind is None:
             name = named.get(id(source))
@@ -279,6 +282,11 @@ def trace(root: Value) -> Trace:
             labels[s] = node.label
         s += 1
     return Trace(leaves, constants, tape, list(kinds), templates, op_of, labels, slot[root], first)
+
+
+def _slotted(node: Value) -> bool:
+    """Whether a node's constants get slots of their own: linear's, and any op's of any number of inputs."""
+    return node.op is ops.LINEAR or node.op is ops.LOGSUMEXP or len(node.parents) > 2
 
 
 def _add_template(
@@ -393,9 +401,13 @@ def _contributions(t: Trace, k: int, g: str, out: str, name: list[str]) -> list[
     kind, a, b = t.tape[k]
     template_name, shape = t.kinds[kind]
     rules = t.templates[template_name].backward
+    lo, hi = len(t.leaves), t.first  # the slots of constants: they get no gradient
+    if shape == "*":  # any number of inputs: one rule, filled in for each
+        args = ", ".join(name[x] for x in a)
+        return [(x, rules[0].format(g=g, out=out, x=name[x], i=i, args=args))
+                for i, x in enumerate(a) if not lo <= x < hi]
     if shape == "n":
         n = len(a) // 2
-        lo, hi = len(t.leaves), t.first  # the slots of constants: they get no gradient
         # Each rule is filled in once, around a hole for the other factor: a neuron has many.
         to_w, _, after_w = rules[0].format(g=g, x="\0").partition("\0")
         to_x, _, after_x = rules[1].format(g=g, w="\0").partition("\0")
@@ -460,6 +472,8 @@ def _code(t: Trace) -> str:
         template_name, shape = t.kinds[kind]
         if shape == "n":
             expression = _linear_forward([name[x] for x in a])
+        elif shape == "*":
+            expression = t.templates[template_name].forward.format(args=", ".join(name[x] for x in a))
         else:
             expression = t.templates[template_name].forward.format(
                 a=_ref(a, name), b="" if b is None else _ref(b, name)
@@ -491,7 +505,7 @@ def _code(t: Trace) -> str:
         if s in terminals and s >= first:
             kind, a, b = t.tape[s - first]
             template_name, shape = t.kinds[kind]
-            if shape != "n":
+            if shape not in ("n", "*"):
                 b_ref = "" if b is None else _ref(b, name)
                 fields = {"g": grad[s], "out": name[s], "a": _ref(a, name), "b": b_ref}
                 backward += _rules_of_constants(t.templates[template_name], fields)
@@ -547,6 +561,12 @@ def _tape_code(t: Trace) -> str:
         template = t.templates[template_name]
         forward.append(test)
         backward.append(test)
+        if shape == "*":  # a: the slots of its inputs
+            forward.append(f"    push({template.forward.format(args='*[v[s] for s in a]')})")
+            share = template.backward[0].format(g="gi", out="v[i]", x="v[s]", i="k", args="*args")
+            backward += ["    args = [v[s] for s in a]", "    for k, s in enumerate(a):",
+                         f"        g[s] += {share}"]
+            continue
         if shape == "n":
             forward.append("    push(linear_forward(*[v[s] for s in a]))")
             backward += [
@@ -664,7 +684,7 @@ class Program:
             values += t.constants
             for k, (kind, a, b) in enumerate(t.tape):
                 _, shape = t.kinds[kind]
-                if shape == "n":
+                if shape in ("n", "*"):
                     args = [values[s] for s in a]
                 else:
                     args = [values[x] if letter == "v" else x for x, letter in zip((a, b), shape)]
@@ -681,8 +701,19 @@ class Program:
             _recording.reset(token)
 
 
-def compile_graph(root: Value, form: Form = "auto") -> Program:
+@overload
+def compile_graph(root: Value, form: Form = "auto", *, batch: None = None, backend: None = None) -> Program:
+    ...
+@overload
+def compile_graph(root: Value, form: Form = "auto", *, batch: list[Value] | tuple[Value, ...],
+                  backend: Backend | None = None) -> BatchedProgram: ...
+def compile_graph(root: Value, form: Form = "auto", *, batch: list[Value] | tuple[Value, ...] | None = None,
+                  backend: Backend | None = None) -> Program | BatchedProgram:
     """Trace the graph below ``root`` once; return it as a ``Program`` over plain floats.
+
+    With ``batch=[leaf, ...]`` it is a batched program instead, one example's
+    graph to run over many rows (``autograd/batched.py``), on ``backend``
+    ``"numpy"`` or ``"python"``.
 
     Use it as ``autograd.compile(root)``. ``program()`` gives what
     ``root.backward()`` gives on a graph built from the leaves' current data
@@ -703,6 +734,12 @@ def compile_graph(root: Value, form: Form = "auto") -> Program:
     ``form`` is ``"code"``, ``"tape"`` or ``"auto"`` (code up to
     ``CODE_LIMIT`` nodes plus edges).
     """
+    if batch is not None or backend is not None:
+        from autograd.batched import compile_batched
+
+        if batch is None:
+            raise ValueError("compile(): backend= is for batched programs: give batch=[leaf, ...] too")
+        return compile_batched(root, batch, backend)
     t = trace(root)
     if form == "auto":
         form = "code" if t.size <= CODE_LIMIT else "tape"

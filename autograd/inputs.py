@@ -9,7 +9,20 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from autograd.value import Value
+
+
+def values(items: list[Any], where: str) -> list[Value]:
+    """``items`` if each is a ``Value``, else a ``TypeError`` naming the first that is not."""
+    from autograd.value import Value  # here: autograd.value itself imports this module
+
+    for v in items:
+        if not isinstance(v, Value):
+            raise TypeError(f"{where} takes Values, got {type(v).__name__}: {v!r:.80}")
+    return items
 
 
 def to_float(x: Any, where: str) -> float:

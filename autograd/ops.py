@@ -46,11 +46,20 @@ class Template(NamedTuple):
     gradients are the engine's to the last bit (``tests/test_compile.py``
     checks every template against its rule). ``helpers`` are the functions
     the text calls, by the names it uses.
+
+    ``vector`` is the op's *vector form*, for batched programs over NumPy
+    arrays (``autograd/batched.py``): ``(forward, share 0, share 1, ...)``,
+    each text only where the float text above does not work on arrays ("" or
+    missing: the same text). It may call NumPy's ``where``, ``maximum``,
+    ``exp``, ``log``, ``log1p`` and ``expm1`` by those names, and each helper
+    is replaced by its NumPy twin (``math.exp`` by ``numpy.exp``) or
+    vectorised. An op with ``{args}`` in its forward takes any number of inputs.
     """
 
     forward: str
     backward: tuple[str, ...]
     helpers: tuple[tuple[str, Callable[..., Any]], ...] = ()
+    vector: tuple[str, ...] = ()
 
 
 class Op(str):
@@ -273,6 +282,20 @@ def linear_backward(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
     return (*shares, g) if len(args) % 2 else tuple(shares)
 
 
+# --- any number of inputs, as one node ------------------------------------------
+
+
+def logsumexp_forward(*args: float) -> float:
+    """``log(e**a + e**b + ...)``, as ``m + log(Σ e**(x - m))``, m the largest input: nothing overflows."""
+    return (m := max(args)) + math.log(math.fsum([math.exp(x - m) for x in args]))
+
+
+def logsumexp_backward(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
+    # d out / d x = e**x / Σ e**y = e**(x - out), the softmax (at most 1). `math.e ** y` is e**y to a
+    # bit or two, and runs on floats and on Values (create_graph) alike.
+    return tuple([g * math.e ** (x - out) for x in args])
+
+
 def _linear_formula(out: str, p: list[str], i: int) -> str:
     n = len(p) // 2  # inputs are w1..wn, x1..xn and maybe b: d/dw = x, d/dx = w, d/db = 1
     return p[n + i] if i < n else p[i - n] if i < 2 * n else "1"
@@ -293,9 +316,10 @@ def add_op(op: Op, key: str | None = None) -> Op:
 
 
 def _op(name: str, forward: Callable[..., float], backward: Callable[..., tuple[Any, ...]], compiled: str,
-        shares: tuple[str, ...], formula: Formula, *helpers: Callable[..., Any], key: str = "") -> Op:
+        shares: tuple[str, ...], formula: Formula | None, *helpers: Callable[..., Any], key: str = "",
+        vector: tuple[str, ...] = ()) -> Op:
     """A built-in op's record (its template calls ``helpers``, by their names), put in the table."""
-    template = Template(compiled, shares, tuple((f.__name__, f) for f in helpers))
+    template = Template(compiled, shares, tuple((f.__name__, f) for f in helpers), vector)
     return add_op(Op(name, forward, backward, template, formula), key or None)
 
 
@@ -307,13 +331,14 @@ DIV = _op("/", div_forward, div_backward, "{a} / {b}", ("{g} * (1.0 / {b})", "{g
 NEG = _op("neg", neg_forward, neg_backward, "-{a}", ("-{g}",), ("(-1)",))
 # Any power, through the engine's own rules, which hold its edge cases; 2 ** x (a number to the power
 # of a Value) has a rule of its own, as the number has no share.
-_POW = ("{1}·{0}^({1} - 1)", "{out}·log {0}")
+# On arrays (the vector form): NaN or inf where the rules raise, and the exponent's share is 0 at a <= 0.
+_POW, _POWS = ("{1}·{0}^({1} - 1)", "{out}·log {0}"), "where({a} > 0.0, {g} * ({out} * log({a})), 0.0)"
 POW = _op("**", pow_forward, pow_backward, "pow_forward({a}, {b})",
           ("pow_backward({g}, {out}, {a}, {b})[0]", "pow_backward({g}, {out}, {a}, {b})[1]"), _POW,
-          pow_forward, pow_backward)
+          pow_forward, pow_backward, vector=("{a} ** {b}", "{g} * ({b} * {a} ** ({b} - 1.0))", _POWS))
 RPOW = _op("**", pow_forward, rpow_backward, "pow_forward({a}, {b})",
            ("", "rpow_backward({g}, {out}, {a}, {b})[1]"), _POW, pow_forward, rpow_backward,
-           key="number ** x")
+           key="number ** x", vector=("{a} ** {b}", "", _POWS))
 EXP = _op("exp", exp_forward, exp_backward, "exp({a})", ("{g} * {out}",), ("{out}",), math.exp)
 LOG = _op("log", log_forward, log_backward, "log({a})", ("{g} * (1.0 / {a})",), ("1/{0}",), math.log)
 TANH = _op("tanh", tanh_forward, tanh_backward, "tanh({a})", ("{g} * (1.0 - {out} * {out})",),
@@ -322,8 +347,12 @@ SIGMOID = _op("sigmoid", sigmoid_forward, sigmoid_backward, "sigmoid_forward({a}
               ("{g} * ({out} * (1.0 - {out}))",), ("{out}·(1 - {out})",), sigmoid_forward)
 SOFTPLUS = _op("softplus", softplus_forward, softplus_backward, "softplus_forward({a})",
                ("{g} * sigmoid_forward({a})",), ("sigmoid({0})",), softplus_forward, sigmoid_forward)
-RELU = _op("relu", relu_forward, relu_backward, "{a} if {a} > 0.0 else 0.0",
-           ("{g} * (1.0 if {a} > 0.0 else 0.0)",), ("[{0} > 0]",))
+RELU = _op("relu", relu_forward, relu_backward, "{a} if {a} > 0.0 else 0.0", ("{g} * ({a} > 0.0)",),
+           ("[{0} > 0]",), vector=("maximum({a}, 0.0)",))  # g × True is g, g × False is g × 0.0
 # A neuron w·x (+ b): compile writes its forward itself; the shares are to each w, each x, and b.
 LINEAR = _op("linear", linear_forward, linear_backward, "", ("{g} * {x}", "{g} * {w}", "{g}"),
              _linear_formula)
+# Any number of inputs, {args}; each input {x}'s share is g × its softmax, e**(x - out) (math.e written out).
+LOGSUMEXP = _op("logsumexp", logsumexp_forward, logsumexp_backward, "logsumexp_forward({args})",
+                ("{g} * 2.718281828459045 ** ({x} - {out})",), lambda out, p, i: f"e^({p[i]} - {out})",
+                logsumexp_forward)

@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from autograd.backward import Step
     from autograd.value import Value
 
 def number(x: float, zeros: bool = False) -> str:
@@ -43,6 +44,13 @@ def number(x: float, zeros: bool = False) -> str:
         return f"{x:.4g}"
     text = f"{x:#.4g}"
     return text[:-1] if text.endswith(".") else text  # "1234." reads better as "1234"
+
+
+def step_text(step: Step) -> str:
+    """A step of the backward pass in one line: ``*: upstream 1 → a += 1 × 3, 3 += 1 × 2``."""
+    upstream = number(step.upstream)
+    adds = ", ".join(f"{name(p)} += {upstream} × {factor(d)}" for p, d, _ in step.contributions)
+    return f"{name(step.node)}: upstream {upstream}" + (f" → {adds}" if adds else "")
 
 
 def factor(x: float) -> str:

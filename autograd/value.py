@@ -207,9 +207,7 @@ def _data(x: Operand) -> float:
 
 
 def _operand(x: Any, op: Op) -> Value:
-    """An operand as a Value: a number becomes a ``Constant``; anything else is an error naming the op."""
-    if isinstance(x, Value):
-        return x
+    """A number as a ``Constant``; anything else is an error naming the op."""
     return Constant(x if type(x) is float and math.isfinite(x) else to_float(x, f"operand of {op.name!r}"))
 
 
@@ -243,3 +241,18 @@ def linear(w: Sequence[Value], x: Sequence[Operand], b: Value | None = None) -> 
     if len(w) != len(x):
         raise ValueError(f"linear: {len(w)} weights but {len(x)} inputs")
     return apply(ops.LINEAR, *w, *x) if b is None else apply(ops.LINEAR, *w, *x, b)
+
+
+def logsumexp(*values: Operand) -> Value:
+    """``log(e**a + e**b + ...)`` of any number of inputs, as one node; finite for any finite inputs.
+
+    The largest input m is taken out first, ``m + log(Σ e**(x - m))``, so no
+    term overflows (e**1000 would), and d out / d x is the softmax, e**(x - out):
+
+        >>> z = [Value(1000.0), Value(1000.0)]
+        >>> out = logsumexp(*z)
+        >>> out.backward()
+        >>> round(out.data - 1000.0, 6), round(z[0].grad, 12)
+        (0.693147, 0.5)
+    """
+    return apply(ops.LOGSUMEXP, *values)

@@ -3,9 +3,9 @@
     python -m benchmarks.bench            # the full run (several minutes)
     python -m benchmarks.bench --quick    # the same sections, fewer repeats, no N = 10^6
     python -m benchmarks.bench --smoke    # tiny sizes: checks that it runs (bars not judged)
-    python -m benchmarks.bench wide moons # only these sections (of chain, wide, cycles, moons, compile)
+    python -m benchmarks.bench wide moons # only these (of chain, wide, cycles, moons, compile, batched)
 
-Run it from the repository root after ``pip install -e '.[bench]'``. Five sections:
+Run it from the repository root after ``pip install -e '.[bench]'``. Six sections:
 
 1. a deep chain (glassgrad works at every depth; micrograd's recursive sort
    fails past a few hundred nodes, so at N = 10^5 it runs with the recursion
@@ -15,7 +15,10 @@ Run it from the repository root after ``pip install -e '.[bench]'``. Five sectio
 4. a training step on two moons with ``nn`` (forward, backward, SGD update),
    by the engine and through ``autograd.compile``,
 5. ``autograd.compile`` itself: how long compiling takes, for the moons step
-   and for the deep chain, and how fast the chain's program runs.
+   and for the deep chain, and how fast the chain's program runs,
+6. batched programs: the moons step over N rows through ``program.over``
+   (one example's graph, NumPy), against the floor over the same N rows,
+   with PyTorch on the same batch as tensors beside it (if it imports).
 
 Times are the best of several samples, with the garbage collector on unless
 a column says otherwise ("GC" is the part of that time the collector took).
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import itertools
 import math
 import platform
 import sys
@@ -80,6 +84,8 @@ class Config:
     moons_inner: int = 3  # steps per sample: a step's garbage is collected during the next
     compile_chain: int = 10**5
     compile_repeats: int = 3
+    batched_rows: tuple[int, ...] = (100, 10_000)
+    batched_repeats: int = 5
 
 
 FULL = Config()
@@ -92,6 +98,7 @@ QUICK = Config(
     micrograd_repeats=1,
     moons_inner=2,
     compile_repeats=2,
+    batched_repeats=3,
 )
 SMOKE = Config(
     chain_sizes=(10, 1000, 3000),
@@ -108,6 +115,8 @@ SMOKE = Config(
     moons_inner=1,
     compile_chain=1000,
     compile_repeats=1,
+    batched_rows=(10, 50),
+    batched_repeats=1,
 )
 
 
@@ -150,6 +159,9 @@ BARS = {
     "compile moons": Bar("compile the moons step: at most 20 engine steps", 20.0, " steps"),
     "compile chain": Bar("compile the 10^5 chain: at most 20× its engine build + backward", 20.0),
     "chain program": Bar("the 10^5 chain's program: at most 10× the floor", 10.0),
+    # issue 15
+    "batched 100": Bar("moons step over 100 rows through program.over: at most 1× the floor", 1.0),
+    "batched 10000": Bar("moons step over 10,000 rows through program.over: at most 0.05× the floor", 0.05),
 }
 results: dict[str, tuple[str, str]] = {}  # bar -> (PASS, FAIL or n/a; the value against the limit)
 
@@ -679,12 +691,125 @@ def section_compile(cfg: Config) -> None:
     print(judge("chain program", times, n == 10**5))
 
 
+# --- 6. batched programs --------------------------------------------------------------
+
+
+def batched_moons_step(
+    sizes: list[int], start: Any, X: list[list[float]], Y: list[float], lr: float, backend: Any = "numpy"
+) -> Callable[[], float]:
+    """The moons step through ``program.over``: one point's graph (x1, x2, y batch leaves), compiled once.
+
+    The mean over the rows of ``relu(1 - y·score) + 1e-4·Σp²`` is the batch's
+    hinge loss + L2, so each step is what ``floor.moons_step`` does: zero_grad,
+    ``over`` (forward and backward), the SGD update. It returns the loss.
+    """
+    from nn import MLP, SGD
+
+    model = MLP(2, sizes[1:], activation="relu", output_activation="linear")
+    workloads.load_layers(model, start)
+    sgd = SGD(model.parameters(), lr=lr)
+    x1, x2, y = Value(0.0, label="x1"), Value(0.0, label="x2"), Value(1.0, label="y")
+    loss = workloads.hinge_loss([model([x1, x2])], [y], model.parameters())  # type: ignore[list-item]
+    program = autograd.compile(loss, batch=[x1, x2, y], backend=backend)
+    rows: Any = [[a, b, c] for (a, b), c in zip(X, Y, strict=True)]
+    if backend == "numpy":
+        import numpy
+
+        rows = numpy.array(rows)
+
+    def step() -> float:
+        sgd.zero_grad()
+        losses = program.over(rows)
+        sgd.step()
+        return float(sum(losses) / len(losses))
+
+    return step
+
+
+def torch_moons_step(
+    sizes: list[int], start: Any, X: list[list[float]], Y: list[float], lr: float
+) -> Callable[[], float] | None:
+    """The same step in PyTorch on the whole batch as float64 tensors (None if torch does not import)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    layers = [
+        torch.nn.Linear(nin, nout, dtype=torch.float64) for nin, nout in itertools.pairwise(sizes)
+    ]
+    with torch.no_grad():
+        for linear, (rows, biases) in zip(layers, start, strict=True):
+            linear.weight.copy_(torch.tensor(rows, dtype=torch.float64))
+            linear.bias.copy_(torch.tensor(biases, dtype=torch.float64))
+    params: list[Any] = [p for linear in layers for p in linear.parameters()]
+    inputs, targets = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
+
+    def step() -> float:
+        h = inputs
+        for i, linear in enumerate(layers):
+            h = linear(h) if i == len(layers) - 1 else torch.relu(linear(h))
+        loss: Any = torch.relu(1 - targets * h[:, 0]).mean() + 1e-4 * sum((p * p).sum() for p in params)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+        return float(loss.detach())
+
+    return step
+
+
+def section_batched(cfg: Config) -> None:
+    heading("6. Batched programs: the moons step over N rows through program.over (NumPy), against the floor")
+    sizes, lr = [2, 16, 16, 1], 0.05
+    start = workloads.initial_layers(sizes, seed=0)
+    rows = []
+    verdicts = []
+    for n in cfg.batched_rows:
+        X, Y = workloads.make_moons(n, noise=0.1, seed=0)
+        layers = copy.deepcopy(start)
+        steps: dict[str, Callable[[], float]] = {
+            "floor": lambda: floor.moons_step(layers, X, Y, lr),  # noqa: B023
+            "over": batched_moons_step(sizes, start, X, Y, lr),
+        }
+        torch_step = torch_moons_step(sizes, start, X, Y, lr)
+        if torch_step is not None:
+            steps["torch"] = torch_step
+        losses = {name: (step(), step()) for name, step in steps.items()}
+        first = losses["floor"]
+        agree = all(close(a, b) for pair in losses.values() for a, b in zip(pair, first, strict=True))
+        best = interleaved(
+            {name: (lambda s=step: best_of(lambda _: s(), 1)) for name, step in steps.items()},  # type: ignore[misc]
+            cfg.batched_repeats,
+        )
+        base = best["floor"].seconds
+        over = best["over"].seconds
+        torch_time = best["torch"].seconds if "torch" in best else None
+        torch_row = [ms(torch_time), ratio(torch_time, base)] if torch_time else ["not installed", ""]
+        said = "agree" if agree else "DISAGREE"
+        rows.append([f"{n:,}", ms(base), ms(over), ratio(over, base), *torch_row, said])
+        bar = {100: "batched 100", 10_000: "batched 10000"}.get(n)
+        if bar is not None:
+            verdicts.append(judge(bar, over / base, True))
+        elif n == cfg.batched_rows[0]:
+            verdicts.append(judge("batched 100", over / base, False))
+        else:
+            verdicts.append(judge("batched 10000", over / base, False))
+    headers = ["rows", "floor", "program.over", "ratio", "PyTorch (tensors)", "its ratio", "first two losses"]
+    print(table(headers, rows))
+    print("(one step: forward, backward and the SGD update; over's is one example's graph, compiled once,")
+    print(" run on NumPy columns of all N rows; ratios against the floor over the same N rows)")
+    print("\n".join(verdicts))
+
+
 SECTIONS: dict[str, Callable[[Config], None]] = {
     "chain": section_chain,
     "wide": section_wide,
     "cycles": section_cycles,
     "moons": section_moons,
     "compile": section_compile,
+    "batched": section_batched,
 }
 
 

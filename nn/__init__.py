@@ -18,7 +18,15 @@ The seed's network, trained one step, and its error terms read off the neurons:
 from nn import engine_check  # noqa: F401  (first: a foreign `autograd` is a one-line error)
 from nn.activations import ACTIVATIONS, Activation
 from nn.layers import MLP, Layer, Neuron
-from nn.losses import binary_cross_entropy_with_logits, half_squared_error, hinge, l2, mse, softplus
+from nn.losses import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    half_squared_error,
+    hinge,
+    l2,
+    mse,
+    softplus,
+)
 from nn.module import Module, Seed
 from nn.optim import SGD, Adam, Optimizer
 from nn.report import NeuronTerms, error_table, error_terms
@@ -40,6 +48,7 @@ __all__ = [
     "Seed",
     "Worksheet",
     "binary_cross_entropy_with_logits",
+    "cross_entropy",
     "error_table",
     "error_terms",
     "from_torch",

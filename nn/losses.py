@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value, linear
+from autograd import Value, linear, logsumexp
 from nn.module import kind, number
 
 Scalar = Value | float
@@ -105,6 +105,26 @@ def binary_cross_entropy_with_logits(logits: Batch, targets: Batch) -> Value:
             raise ValueError(f"binary_cross_entropy_with_logits: targets must be in [0, 1], got {y!r}")
     terms = [softplus(x) - y * x for x, y in zip(z, t, strict=True)]
     return _scaled_sum(terms, 1.0 / len(terms))
+
+
+def cross_entropy(logits: Batch, one_hot: Batch) -> Value:
+    """Softmax cross-entropy of one example: ``logsumexp(z) − Σₖ yₖ·zₖ``.
+
+    With ``p = softmax(z)`` it is ``−Σₖ yₖ·log pₖ`` (for a one-hot y: −log of
+    the probability of the right class), but written through the ``logsumexp``
+    op, which takes the largest logit out first, so that it is finite for any
+    logits (e**1000 would overflow; ``log p`` of a tiny p would round to log 0).
+    Its gradient in zₖ is ``pₖ − yₖ``. The targets are numbers or Values (batch
+    leaves of a batched program), normally 0 or 1 and summing to 1.
+
+    >>> z = [Value(1000.0), Value(0.0), Value(-1000.0)]
+    >>> loss = cross_entropy(z, [1, 0, 0])
+    >>> loss.backward()
+    >>> loss.data, [round(x.grad, 6) for x in z]
+    (0.0, [0.0, 0.0, 0.0])
+    """
+    z, y = _pairs(logits, one_hot, "cross_entropy")
+    return logsumexp(*z) - linear(z, y)
 
 
 def hinge(scores: Batch, targets: Batch) -> Value:

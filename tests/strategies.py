@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from hypothesis import strategies as st
 
 import autograd.ops
-from autograd import OPS, Op, Value, apply, linear
+from autograd import OPS, Op, Value, apply, linear, logsumexp
 
 LIMIT = 50.0
 """No node's value is larger than this in magnitude."""
@@ -82,7 +82,7 @@ def _linear(*args: Any) -> Any:
     return linear(list(args[:n]), list(args[n : 2 * n]), args[-1] if len(args) % 2 else None)
 
 
-GLASSGRAD: Mapping[str, Callable[..., Any]] = {"linear": _linear}
+GLASSGRAD: Mapping[str, Callable[..., Any]] = {"linear": _linear, "logsumexp": logsumexp}
 """How ``apply_step`` makes the ops that are not Python operators or methods, for Values."""
 
 

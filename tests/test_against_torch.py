@@ -66,7 +66,14 @@ def softplus(x: Any) -> Any:
 
 def torch_ops(torch: ModuleType) -> dict[str, Callable[..., Any]]:
     """How to replay the ops that tensors lack as methods or operators."""
-    return {"linear": linear_by_hand, "softplus": softplus}
+    return {"linear": linear_by_hand, "softplus": softplus, "logsumexp": lambda *z: torch_logsumexp(torch, z)}
+
+
+def torch_logsumexp(torch: ModuleType, z: tuple[Any, ...]) -> Any:
+    """torch.logsumexp of tensors and numbers (the numbers as tensors of the tensors' kind)."""
+    like = next(t for t in z if isinstance(t, torch.Tensor))
+    tensors = [t if isinstance(t, torch.Tensor) else like.new_tensor(t) for t in z]
+    return torch.logsumexp(torch.stack(tensors), 0)
 
 
 def derivatives(expression: Expression) -> tuple[list[float], list[float], list[list[float]]]:

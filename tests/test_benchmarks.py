@@ -38,6 +38,7 @@ def test_every_section_is_printed(smoke_output: str) -> None:
         "== 2. Wide graph",
         "== 3. Reference cycles",
         "== 4. Moons",
+        "== 6. Batched programs",
         "== Summary",
     ):
         assert heading in smoke_output
@@ -127,6 +128,12 @@ def test_moons_runs_glassgrad_when_nn_is_there(smoke_output: str) -> None:
 
 def test_glassgrad_frees_a_dropped_graph_without_the_collector(smoke_output: str) -> None:
     assert "PASS  dropped graph freed by refcounting" in smoke_output
+
+
+def test_batched_section_agrees_with_the_floor(smoke_output: str) -> None:
+    batched = smoke_output.split("== 6.")[1].split("== Summary")[0]
+    assert batched.count("agree") == 2 and "DISAGREE" not in batched
+    assert "moons step over 100 rows through program.over" in smoke_output
 
 
 def test_helper_doctests() -> None:

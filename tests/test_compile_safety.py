@@ -91,7 +91,7 @@ def every_op(leaves: list[Value], label: str = "") -> Value:
     parts = [
         x + y, x - y, x * y, x / y, -x, x**y, x**2, 2.0**y, x.exp(), x.log(), x.tanh(), x.sigmoid(),
         x.softplus(), (x - 0.5).relu(), linear([x, y], [z, 0.5], x),
-        linear([x] * SUM_LIMIT, [y] * SUM_LIMIT),
+        linear([x] * SUM_LIMIT, [y] * SUM_LIMIT), autograd.logsumexp(x, y, z, 0.5),
     ]
     root = parts[0]
     for part in parts[1:]:

@@ -77,6 +77,49 @@ def test_moons_full_recipe_reaches_95_percent() -> None:
     assert acc >= 0.95
 
 
+def test_moons_batched_training_is_the_engines_to_1e_12() -> None:
+    moons = load_demo("moons")
+    points, labels = moons.make_moons(100, noise=0.1, seed=1)
+    results = {}
+    for how in ("batched", "engine", "compiled"):
+        model = moons.MLP(2, [16, 16, 1], seed=1)
+        loss, acc = moons.train(model, points, labels, steps=15, progress=False, how=how)
+        results[how] = (loss, acc, [p.data for p in model.parameters()])
+    engine = results["engine"]
+    assert results["compiled"] == engine  # bit for bit
+    loss, acc, weights = results["batched"]
+    assert math.isclose(loss, engine[0], rel_tol=1e-12) and acc == engine[1]
+    pairs = zip(weights, engine[2], strict=True)
+    assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15) for a, b in pairs)
+
+
+def test_digits_runs_small_writes_its_picture_and_times_the_engine(tmp_path: Path) -> None:
+    out = run_demo("digits", "--epochs", "2", "--examples", "100", "--engine", "--no-progress", "--out",
+                   str(tmp_path))
+    assert "after 2 epochs" in out and "test accuracy" in out
+    assert "one epoch by the engine (--engine):" in out
+    assert_png(tmp_path / "digits.png")
+
+
+def test_digits_full_recipe_reaches_95_percent() -> None:
+    import numpy as np
+
+    digits = load_demo("digits")
+    images, labels = (np.array(x) for x in digits.load_digits())
+    train_at, test_at = digits.split(len(images), len(images) // 5, 0)
+    classifier = digits.Classifier(digits.MLP(64, [32, 10], seed=0))
+    digits.train(classifier, images[train_at], labels[train_at], 20, 64, 0, progress=False)
+    assert (classifier.guesses(images[test_at]) == labels[test_at]).mean() >= 0.95
+
+
+def test_digits_data_is_the_uci_set() -> None:
+    digits = load_demo("digits")
+    images, labels = digits.load_digits()
+    assert len(images) == 1797 and {len(x) for x in images} == {64} and sorted(set(labels)) == list(range(10))
+    assert all(0.0 <= p <= 1.0 for x in images for p in x)
+    assert (DEMOS / "data" / "README.md").read_text(encoding="utf-8").count("CC BY 4.0") == 1
+
+
 def test_make_moons_is_seeded_and_shaped() -> None:
     moons = load_demo("moons")
     points, labels = moons.make_moons(100, noise=0.1, seed=1)
@@ -146,7 +189,7 @@ def run_failing_demo(name: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_an_out_that_is_a_file_is_one_line_and_status_2_before_any_work(tmp_path: Path) -> None:
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine", encoding="utf-8")
-    for name in ("seed_example", "moons", "vanishing_gradient"):
+    for name in ("seed_example", "moons", "vanishing_gradient", "digits"):
         for out in (a_file, a_file / "inside"):
             done = run_failing_demo(name, "--out", str(out))
             assert done.returncode == 2 and done.stdout == "", (name, done.stdout)

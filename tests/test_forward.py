@@ -8,6 +8,7 @@ stepper, in forward mode.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import random
@@ -29,7 +30,7 @@ from tests.strategies import Expression, expressions
 from tests.test_against_torch import torch_ops
 from tests.test_stepper import browser, embedded_data, open_page  # noqa: F401 (browser is a fixture)
 
-DUAL_OPS = {"linear": lambda *args: Dual.apply("linear", *args)}
+DUAL_OPS = {name: functools.partial(Dual.apply, name) for name in ("linear", "logsumexp")}
 
 
 def torch_jvp(torch: ModuleType, f: Any, primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> Any:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, Value, gradcheck, linear, ops
+from autograd import OPS, Value, gradcheck, linear, logsumexp, ops
 from tests.strategies import Expression, expressions
 
 F = Callable[..., Value]
@@ -77,6 +77,12 @@ CASES: list[tuple[str, str, F, list[float]]] = [
     ("linear", "w.(numbers) + b", lambda w1, w2, b: linear([w1, w2], [0.1, -3], b), [0.4, -0.2, 0.5]),
     ("linear", "w.w", lambda w1, w2: linear([w1, w2], [w1, w2]), [0.4, -0.2]),
     ("linear", "one weight", lambda w, x: linear([w], [x]), [1.5, -2.0]),
+    # logsumexp of one, two and many inputs, far from 0 too (the max is taken out)
+    ("logsumexp", "logsumexp(x)", lambda x: logsumexp(x), [0.3]),
+    *[("logsumexp", "logsumexp(x, y)", lambda x, y: logsumexp(x, y), p) for p in ([1.0, 2.0], [-3.0, 40.0])],
+    ("logsumexp", "logsumexp(x, x)", lambda x: logsumexp(x, x), [0.5]),
+    ("logsumexp", "logsumexp(x, 2, y, z)", lambda x, y, z: logsumexp(x, 2, y, z), [0.1, -1.0, 3.0]),
+    ("logsumexp", "at 1000", lambda x, y, z: logsumexp(x, y, z), [1000.0, 999.0, 1000.5]),
 ]
 
 
