@@ -20,8 +20,8 @@ behind in the nodes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
+from math import isfinite
 from typing import Any, NamedTuple
 
 from autograd.graph import topological_order
@@ -59,7 +59,7 @@ def walk(root: Value, gradient: Any = 1.0, differentiable: bool = False) -> Iter
     grads = {root: gradient}
     for node in reversed(topological_order(root)):
         g = grads.pop(node)
-        if type(g) is float and not math.isfinite(g):
+        if not differentiable and not isfinite(g):
             raise OverflowError(f"the gradient at {describe(node)} ({node.op or 'leaf'}) overflowed to {g!r}")
         parents = node.parents
         if not parents:  # a leaf: nothing to pass on
