@@ -71,11 +71,12 @@ from autograd.compiler import (
     _ref,
     _sum,
     _terminals,
+    rebuild,
     trace,
 )
 from autograd.inputs import to_float
 from autograd.ops import Template
-from autograd.value import Value, _recording, apply
+from autograd.value import Value, _recording
 
 Backend = Literal["numpy", "python"]
 Reduce = Literal["mean", "sum"] | None
@@ -485,20 +486,11 @@ class BatchedProgram:
         t = self._trace
         token = _recording.set(True)  # even inside no_grad(): the copy needs its graph
         try:
-            nodes: list[Any] = [
+            leaves = [
                 Value(row[self._batch[s]] if s in self._batch else leaf.data, leaf.label)
                 for s, leaf in enumerate(t.leaves)
             ]
-            nodes += t.constants
-            for k, (kind, a, b) in enumerate(t.tape):
-                _, shape = t.kinds[kind]
-                if shape in ("n", "*"):
-                    args = [nodes[s] for s in a]
-                else:
-                    args = [nodes[x] if letter == "v" else x for x, letter in zip((a, b), shape)]
-                node = apply(t.ops[k], *args)
-                node.label = t.labels.get(t.first + k, "")
-                nodes.append(node)
+            nodes = rebuild(t, leaves)
             root = nodes[t.root]
             if backward:
                 root.backward()

@@ -616,6 +616,24 @@ def _tape_code(t: Trace) -> str:
 
 # --- the program ------------------------------------------------------------------------
 
+def rebuild(t: Trace, leaves: list[Value]) -> list[Any]:
+    """The engine's graph of ``t`` again, from Values for its leaves: each slot's Value (constants as floats).
+
+    A failed call is redone this way, so that the engine raises its own error, naming the node.
+    """
+    values: list[Any] = [*leaves, *t.constants]
+    for k, (kind, a, b) in enumerate(t.tape):
+        _, shape = t.kinds[kind]
+        if shape in ("n", "*"):
+            args = [values[s] for s in a]
+        else:
+            args = [values[x] if letter == "v" else x for x, letter in zip((a, b), shape)]
+        node = apply(t.ops[k], *args)
+        node.label = t.labels.get(t.first + k, "")
+        values.append(node)
+    return values
+
+
 _numbers = itertools.count(1)
 
 
@@ -681,16 +699,7 @@ class Program:
                     values.append(Value(leaf.data, leaf.label))
                 except (TypeError, ValueError) as e:
                     raise type(e)(f"the leaf {leaf.label or 'without a label'}: {e}") from None
-            values += t.constants
-            for k, (kind, a, b) in enumerate(t.tape):
-                _, shape = t.kinds[kind]
-                if shape in ("n", "*"):
-                    args = [values[s] for s in a]
-                else:
-                    args = [values[x] if letter == "v" else x for x, letter in zip((a, b), shape)]
-                node = apply(t.ops[k], *args)
-                node.label = t.labels.get(t.first + k, "")
-                values.append(node)
+            values = rebuild(t, values)
             root = values[t.root]
             if backward:
                 root.backward()
