@@ -309,8 +309,8 @@ OPS: dict[str, Op] = {}
 
 def add_op(op: Op, key: str | None = None) -> Op:
     """Put ``op`` into ``OPS`` (under its name, or ``key``), refusing a name that is taken."""
-    if (key := key or op.name) in OPS:
-        raise ValueError(f"an op named {key!r} exists already")
+    if (key := key or op.name) in OPS or not op.name:  # "" is a leaf's op
+        raise ValueError(f"an op named {key!r} exists already" if op.name else "an op needs a name")
     OPS[key] = op
     return op
 

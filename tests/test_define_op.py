@@ -224,3 +224,9 @@ def test_an_error_in_a_rule_names_the_op(define: Define) -> None:
     y = strict(x) * 1e300
     with pytest.raises(OverflowError, match="'x'"):
         y.backward()
+
+
+def test_an_op_needs_a_name(define: Define) -> None:
+    """The empty name is a leaf's op: an op made with it would make its results look like leaves."""
+    with pytest.raises(ValueError, match="an op needs a name"):
+        define("", math.sin, lambda g, out, a: (g * math.cos(a),))
