@@ -12,6 +12,7 @@ label as ``autograd.view.escape.visible`` writes it.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value, draw_graph, render, render_steps
+from autograd import Value, draw_graph, explain, render, render_steps
 from autograd.view.drawing import pipe
 from autograd.view.escape import MAX_SHOWN, visible
 from glassgrad.cli import main
@@ -254,3 +255,15 @@ def test_the_cli_seed_picture_and_page(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["seed", "-o", str(tmp_path / "seed.svg"), "--steps", str(tmp_path / "seed.html")]) == 0
     assert "L1.N0" in " ".join(svg_texts((tmp_path / "seed.svg").read_text(encoding="utf-8")))
     check_page((tmp_path / "seed.html").read_text(encoding="utf-8"))
+
+
+def test_explain_shows_hidden_characters_of_labels_as_escapes() -> None:
+    """A label is user text: an ESC, a NUL or a bidi control in it must not reach the terminal as itself."""
+    x = Value(2.0, label="x\x1b[2J\u202e")
+    y = x * x
+    y.label = "y\x00"
+    out = io.StringIO()
+    explain(y, file=out)
+    text = out.getvalue()
+    assert not any(c in text for c in "\x1b\x00\u202e"), text
+    assert "x\\x1b[2J" in text and "y␀" in text

@@ -53,6 +53,7 @@ from autograd.backward import Step, backward_steps
 from autograd.forward import ForwardStep, Inputs, Tangents, forward_steps
 from autograd.text import atom, factor, number, wrt
 from autograd.value import Value
+from autograd.view.escape import visible
 from autograd.view.shown import Shown, node_names, shown
 
 # A gradient summed over more uses than this shows its first terms and "…".
@@ -83,7 +84,7 @@ class Use(NamedTuple):
 
 def root_symbol(root: Value) -> str:
     """What the gradients are of: the root's label, or ``L`` (for loss) if it has none."""
-    return wrt(root.label) if root.label else "L"
+    return wrt(visible(root.label)) if root.label else "L"
 
 
 def local_formula(node: Value, i: int, names: dict[Value, str], node_inputs: Sequence[Value | float]) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from autograd.graph import topological_order
 from autograd.text import expression, name, number
 from autograd.value import Value
+from autograd.view.escape import visible
 
 MAX_NAME = 24
 """An expression name longer than this becomes ``op#k`` instead (e.g. ``tanh#2``)."""
@@ -74,9 +75,11 @@ def node_names(graph: Value | Shown, constants: bool = False) -> dict[Value, str
     """A short, readable name for every node a view of a graph shows.
 
     ``graph`` is the output (a Value), or a snapshot from ``autograd.view.shown``.
-    A labelled node is its label; a leaf is its value; any other node is the
-    expression that made it, built from its inputs' names (``x*w + b``), or
-    ``op#k`` (the k-th node of that op) when the expression gets long.
+    A labelled node is its label (hidden characters shown as escapes, as
+    ``autograd.view.escape.visible`` shows them); a leaf is its value; any
+    other node is the expression that made it, built from its inputs' names
+    (``x*w + b``), or ``op#k`` (the k-th node of that op) when the
+    expression gets long.
     Constants are written into the expressions as numbers; with ``constants``
     they are nodes of their own too, named by their value.
 
@@ -92,7 +95,7 @@ def node_names(graph: Value | Shown, constants: bool = False) -> dict[Value, str
     counts: dict[str, int] = {}
     for node, inputs in zip(graph.order, graph.inputs, strict=True):  # inputs first: their names exist
         if node.label or not node.op:
-            names[node] = name(node)
+            names[node] = visible(name(node))  # hidden characters as escapes: a label is user text
             continue
         counts[node.op] = counts.get(node.op, 0) + 1
         made = expression(node.op, [names[x] if not isinstance(x, float) else number(x) for x in inputs])

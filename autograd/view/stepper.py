@@ -156,7 +156,7 @@ def _walk(root: Value, gradient: float, constants: bool, max_nodes: int | None) 
     graph = shown(root, constants)
     order, index = graph.order, graph.index
     kept = _kept(graph, max_nodes)
-    names = _visible_names(graph)
+    names = node_names(graph)
     values = shown(root).order if constants else order  # the nodes whose grads the walk changes
     saved = [node.grad for node in values]
     try:
@@ -211,11 +211,6 @@ def _step(
     }
 
 
-def _visible_names(graph: Shown) -> dict[Value, str]:
-    """Every node's name as the pictures show it (``escape.visible``), for the formulas too."""
-    return {node: visible(name) for node, name in node_names(graph).items()}
-
-
 def _kept(graph: Shown, max_nodes: int | None) -> set[Value]:
     """The nodes whose steps the page keeps: all, or the ``max_nodes`` nearest the output."""
     if max_nodes is not None and len(graph.order) > max_nodes:
@@ -258,7 +253,7 @@ def _walk_forward(
     """
     graph = shown(root, constants)
     kept = _kept(graph, max_nodes)
-    names = _visible_names(graph)
+    names = node_names(graph)
     index = graph.index
     steps: list[dict[str, Any]] = []
     referenced: set[int] = set()
