@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from autograd.view.expr import Expression
+from autograd.view.expr import Expression, functions
 from autograd.view.shown import shown
 from nn.seed import seed_example
 from tests.checks import headless_chromium
@@ -220,6 +220,8 @@ def test_the_page_loads_with_every_part(page: Any) -> None:
 
 
 def test_the_formula_box(page: Any) -> None:
+    # the functions it offers are the op table's, as the parser reads it
+    assert text_of(page, "functions") == " ".join(functions()) and "softplus" in text_of(page, "functions")
     type_formula(page, "tanh(x*w + b)", x="2", w="-3", b="6.88")
     assert text_of(page, "result") == "0.7064"
     grads = page.execute_script(

@@ -128,6 +128,7 @@ function setUpFormula() {
     timer = setTimeout(redraw, 120);
   });
   for (const [name, value] of [["x", "2"], ["w", "-3"], ["b", "6.88"]]) values[name] = value;
+  $("functions").textContent = glue.FUNCTIONS;  // the ops of the table, as the parser reads them
   redraw();
 }
 

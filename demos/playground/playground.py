@@ -27,13 +27,16 @@ from typing import Any
 import nn
 from autograd import draw_graph, explain
 from autograd.text import number
-from autograd.view.expr import Expression, ExpressionError
+from autograd.view.expr import Expression, ExpressionError, functions
 from autograd.view.stepper import stepper_data
 from autograd.view.stepper import stepper_page as _stepper_page
 from nn.seed import seed_example
 
 DEFAULT_VALUE = 1.0
 """The value a name gets until the learner gives it one."""
+
+FUNCTIONS = " ".join(functions())
+"""The functions a formula may call: the ops of the table (``autograd.view.expr.functions``)."""
 
 SEED_CELL = '''\
 from nn import MLP, SGD, half_squared_error
