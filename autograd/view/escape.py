@@ -35,8 +35,6 @@ from __future__ import annotations
 import html
 import unicodedata
 
-import graphviz  # type: ignore[import-untyped]
-
 MAX_SHOWN = 100
 """Pictures show at most this many characters of a text (escapes counted), then "…":
 a 20 MB label from a file would otherwise make a 20 MB box that Graphviz lays out for minutes."""
@@ -83,6 +81,8 @@ def visible(text: str, limit: int | None = None) -> str:
 
 def dot_string(text: str, limit: int | None = MAX_SHOWN) -> str:
     """``text`` for a DOT attribute (a label, a tooltip): the ``graphviz`` package quotes it."""
+    import graphviz  # type: ignore[import-untyped]  # here: the namer and explain need no graphviz
+
     return graphviz.escape(visible(text, limit).replace("&", "&amp;"))  # type: ignore[no-any-return]
 
 
