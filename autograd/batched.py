@@ -52,7 +52,6 @@ from __future__ import annotations
 import builtins
 import functools
 import itertools
-import linecache
 import math
 import weakref
 from collections.abc import Callable, Sequence
@@ -61,6 +60,7 @@ from typing import Any, Literal
 from autograd import ops
 from autograd.compiler import (
     _OP_WORDS,
+    GONE,
     HELPERS,
     Names,
     Trace,
@@ -72,6 +72,7 @@ from autograd.compiler import (
     _sum,
     _terminals,
     rebuild,
+    show_lines,
     trace,
 )
 from autograd.inputs import to_float
@@ -362,8 +363,8 @@ class BatchedProgram:
             namespace["total"] = np.sum
         exec(builtins.compile(source, filename, "exec"), namespace)
         self._source = source
-        weakref.finalize(self, linecache.cache.pop, filename, None)
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        weakref.finalize(self, GONE.append, filename)  # its lines leave at the next compile (see GONE)
+        show_lines(filename, source)
         return functools.partial(namespace["program"], self)
 
     def __repr__(self) -> str:

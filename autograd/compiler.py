@@ -772,16 +772,31 @@ def compile_graph(root: Value, form: Form = "auto", *, batch: list[Value] | tupl
     # Tracebacks and pdb read the lines from linecache, until the program is gone (the finalizer
     # first: an interrupt between the two lines then leaves no lines behind).
     weakref.finalize(program, _release, filename, cls, namespace)
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    show_lines(filename, source)
     return program
 
 
+GONE: list[str] = []
+"""The generated files of programs that are gone, whose lines the next ``show_lines`` drops.
+
+Not at once: a finalizer can run inside the cyclic collector, which can run inside
+``linecache.checkcache``'s own loop over the cache (pdb and doctest call it), and a
+line dropped there made that loop raise ``KeyError`` (seen once, in a doctest)."""
+
+
+def show_lines(filename: str, source: str) -> None:
+    """Put a program's lines in linecache, for tracebacks and pdb; first drop those of programs gone."""
+    while GONE:
+        linecache.cache.pop(GONE.pop(), None)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+
+
 def _release(filename: str, cls: type, namespace: dict[str, Any]) -> None:
-    """When a program is gone: drop its lines, and what its class holds.
+    """When a program is gone: what its class holds now, its lines at the next compile (``GONE``).
 
     A class is a reference cycle, freed only by the cyclic collector; emptied
     here, it keeps neither the code (megabytes for a big graph) nor the tape.
     """
-    linecache.cache.pop(filename, None)
+    GONE.append(filename)
     namespace.clear()
     del cls.__call__

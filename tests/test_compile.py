@@ -568,14 +568,26 @@ def test_pdb_steps_into_the_generated_code(tmp_path: Path) -> None:
     assert "done" in out
 
 
-def test_a_dropped_program_lets_go_of_its_lines_and_code() -> None:
+def test_a_dropped_program_lets_go_of_its_code_at_once_and_of_its_lines_at_the_next_compile() -> None:
     x = Value(1.0, label="x")
     program = autograd.compile((x * x).tanh())
     filename = program.filename
     cls = type(program)
     assert filename in linecache.cache and "__call__" in vars(cls)
     del program  # no gc.collect(): freed as soon as it is dropped
-    assert filename not in linecache.cache and "__call__" not in vars(cls)
+    assert "__call__" not in vars(cls)
+    autograd.compile(x * 2)
+    assert filename not in linecache.cache
+
+
+def test_a_program_dropped_while_linecache_is_walked_leaves_the_walk_whole() -> None:
+    """linecache.checkcache lists the cache, then reads each entry; the collector, and so a program's
+    finalizer, can run in between. Every file it listed must still be there (it raised KeyError)."""
+    x = Value(1.0, label="x")
+    programs = [autograd.compile(x * x + k) for k in range(3)]
+    listed = list(linecache.cache)
+    del programs  # their finalizers run here, as they could in the middle of checkcache
+    assert all(linecache.cache[name] for name in listed)
 
 
 def test_the_program_object() -> None:

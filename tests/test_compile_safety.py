@@ -368,7 +368,9 @@ def test_an_interrupt_at_any_line_of_compile_leaves_nothing_behind(form: str, de
                 if finished is not None:
                     break
                 assert gc.isenabled() is collecting, f"after an interrupt at line {n} of {total}"
-                left = {name for name in linecache.cache if name.startswith("<autograd.compile")} - cached
+                # the lines of programs gone wait for the next compile to drop them (compiler_module.GONE)
+                left = {name for name in linecache.cache if name.startswith("<autograd.compile")}
+                left -= cached | set(compiler_module.GONE)
                 assert not left, f"after an interrupt at line {n} of {total}"
                 for v in w:
                     v.grad = 0.0
