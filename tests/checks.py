@@ -192,3 +192,22 @@ def headless_chromium(width: int = 1280, height: int = 1000) -> Iterator[Any]:
             driver.quit()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def bits(x: float) -> str:
+    """A float's exact bits, so that 0.0 and -0.0 differ, as ``==`` would not tell."""
+    return float(x).hex()
+
+
+def same_as_the_engine(program: Any, root: Value, leaves: list[Value]) -> list[float]:
+    """``program()`` and ``root.backward()`` from the same grads: value and grads agree, bit for bit."""
+    for leaf in leaves:
+        leaf.grad = 0.25  # grads accumulate onto what is there
+    value = program()
+    got = [leaf.grad for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.25
+    root.backward()
+    assert bits(value) == bits(root.data)
+    assert [bits(g) for g in got] == [bits(leaf.grad) for leaf in leaves]
+    return got

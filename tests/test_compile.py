@@ -27,7 +27,7 @@ from autograd import OPS, Value, apply, linear, no_grad, topological_order
 from autograd.compiler import HELPERS, SUM_LIMIT, WHOLE_POWER, Program, compile_graph, inputs_of
 from autograd.ops import Template
 from nn import MLP, SGD, hinge, l2, mse
-from tests.checks import run
+from tests.checks import bits, run, same_as_the_engine
 from tests.strategies import Expression, Ref, apply_step, expressions
 
 FORMS = ("code", "tape")
@@ -37,11 +37,6 @@ BUILT_IN = {key: op for key, op in OPS.items() if any(op is v for v in vars(auto
 
 TEMPLATES: dict[str, Template] = {key: op.template for key, op in BUILT_IN.items() if op.template}
 TEMPLATES["** whole"] = WHOLE_POWER  # compile's own, for x ** 2 and other whole constant exponents
-
-
-def bits(x: float) -> str:
-    """A float's exact bits, so that 0.0 and -0.0 differ, as ``==`` would not tell."""
-    return float(x).hex()
 
 
 def output(expression: Expression, leaves: list[Value]) -> Value:
@@ -457,13 +452,7 @@ def test_hostile_labels_stay_names_and_comments(form: str) -> None:
         code = line.split("#", 1)[0]
         assert not any(text in code for text in ("import os", "os.system", "raise ", "del ")), line
     assert "x_import_os_os_system_echo_pwned" in program.source or form == "tape"
-    value = program()
-    got = [leaf.grad for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.0
-    root.backward()
-    assert bits(value) == bits(root.data)
-    assert [bits(g) for g in got] == [bits(leaf.grad) for leaf in leaves]
+    same_as_the_engine(program, root, leaves)
 
 
 def test_names_are_unique_identifiers() -> None:

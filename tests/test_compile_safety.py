@@ -26,15 +26,11 @@ import autograd
 from autograd import OPS, Value, apply, define_op, linear
 from autograd import compiler as compiler_module
 from autograd.compiler import HELPERS, SUM_LIMIT, compile_graph
-from tests.checks import interrupt_after, lines_run
+from tests.checks import bits, interrupt_after, lines_run, same_as_the_engine
 from tests.strategies import Expression, expressions
 
 FORMS = ("code", "tape")
 Define = Callable[..., Callable[..., Any]]
-
-
-def bits(x: float) -> str:
-    return float(x).hex()
 
 
 @pytest.fixture
@@ -65,20 +61,6 @@ def assert_is_the_engine(root: Value, leaves: list[Value], form: str) -> str:
     got = same_as_the_engine(program, root, leaves)
     assert any(g != 0.25 for g in got) or not leaves  # grads were added
     return program.source
-
-
-def same_as_the_engine(program: Any, root: Value, leaves: list[Value]) -> list[float]:
-    """``program()`` and ``root.backward()`` from the same grads: value and grads agree, bit for bit."""
-    for leaf in leaves:
-        leaf.grad = 0.25  # grads accumulate onto what is there
-    value = program()
-    got = [leaf.grad for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.25
-    root.backward()
-    assert bits(value) == bits(root.data)
-    assert [bits(g) for g in got] == [bits(leaf.grad) for leaf in leaves]
-    return got
 
 
 # --- every name the generated code uses for itself ---------------------------------------
